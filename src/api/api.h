@@ -1,0 +1,37 @@
+/* api.h: the handlers of the route table, one file per resource (SPEC §2–§6). Each follows
+ * hd_handler_fn: it reads req (already authenticated by the guard) and answers into res. */
+#ifndef HD_API_API_H
+#define HD_API_API_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+int hd_api_guard(struct hd_req *req, struct hd_res *res);
+
+/* oauth.c */
+int hd_api_token(struct hd_req *req, struct hd_res *res);
+int hd_api_oauth_metadata(struct hd_req *req, struct hd_res *res);
+/* health.c */
+int hd_api_healthz(struct hd_req *req, struct hd_res *res);
+int hd_api_metrics(struct hd_req *req, struct hd_res *res);
+/* systems.c */
+int hd_api_system_create(struct hd_req *req, struct hd_res *res);
+int hd_api_system_list(struct hd_req *req, struct hd_res *res);
+int hd_api_system_get(struct hd_req *req, struct hd_res *res);
+/* Loads the system of path parameter 0 for the caller's account, or answers 404. */
+struct hd_system;
+int hd_api_load_system(struct hd_req *req, struct hd_res *res, struct hd_system *out);
+/* templates.c */
+/* "push" or "popup" for s in any case, else NULL. */
+const char *hd_api_notification_type(const char *s);
+int hd_api_template_create(struct hd_req *req, struct hd_res *res);
+int hd_api_template_get(struct hd_req *req, struct hd_res *res);
+/* end_users.c */
+int hd_api_end_user_put(struct hd_req *req, struct hd_res *res);
+int hd_api_end_user_token(struct hd_req *req, struct hd_res *res);
+/* notifications.c */
+int hd_api_notification_create(struct hd_req *req, struct hd_res *res);
+/* me.c */
+int hd_api_me_notifications(struct hd_req *req, struct hd_res *res);
+
+#endif

@@ -1,0 +1,43 @@
+/* app.h: what every handler can reach: the thread's store connection and the settings and
+ * secrets shared by all threads. req->app points to a struct hd_app. */
+#ifndef HD_API_APP_H
+#define HD_API_APP_H
+
+#include <stdatomic.h>
+
+#include "auth/throttle.h"
+#include "config.h"
+#include "http/router.h"
+#include "store/store.h"
+
+/* Route auth kinds (struct hd_route.auth). */
+enum hd_auth_kind {
+    HD_AUTH_NONE,     /* public */
+    HD_AUTH_API,      /* an API token with route.scope */
+    HD_AUTH_END_USER, /* an end-user token (header or ?access_token=) */
+};
+
+/* Read-only after start, shared by every thread. */
+struct hd_app_shared {
+    const struct hd_config *cfg;
+    struct hd_throttle *throttle;
+    unsigned char server_secret[HD_SECRET_LEN];
+    char issuer[320];
+    int64_t started_at;
+    atomic_ullong requests, triggers;
+};
+
+struct hd_app {
+    struct hd_store *store; /* this thread's connection */
+    struct hd_app_shared *shared;
+};
+
+static inline struct hd_app *hd_app_of(const struct hd_req *req)
+{
+    return req->app;
+}
+
+/* The route table (routes.c) and the guard that enforces each row's auth and scope. */
+extern const struct hd_router hd_api_router;
+
+#endif

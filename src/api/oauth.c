@@ -1,0 +1,177 @@
+/* oauth.c: the OAuth 2.0 client credentials grant (RFC 6749 §4.4) at /accounts/connect/token
+ * and /oauth/token, and the authorization server metadata (RFC 8414). Errors here use the OAuth
+ * format {"error","error_description"} (RFC 6749 §5.2), not herald's own. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "auth/jwt.h"
+#include "auth/scope.h"
+#include "auth/secret.h"
+#include "core/time.h"
+#include "http/form.h"
+
+static int oauth_error(struct hd_res *res, int status, const char *error, const char *description)
+{
+    if (status == 401)
+        hd_res_header(res, "WWW-Authenticate", "Basic realm=\"herald\"");
+    hd_res_header(res, "Pragma", "no-cache");
+    hd_res_json(res, status,
+                json_pack("{s:s, s:s}", "error", error, "error_description", description));
+    return 0;
+}
+
+static bool is_form(const struct hd_req *req)
+{
+    struct hd_slice ct = hd_slice_trim(hd_req_header(req, "content-type"));
+    return ct.ptr && ct.len >= 33 && !strncasecmp(ct.ptr, "application/x-www-form-urlencoded", 33);
+}
+
+struct client_auth {
+    const char *id, *secret;
+};
+
+/* RFC 6749 §2.3: Basic, or client_id + client_secret in the body; never both. */
+static int read_client(const struct hd_req *req, struct hd_res *res, const struct hd_form *form,
+                       struct client_auth *out)
+{
+    const char *why;
+    const struct hd_form_field *id = hd_form_get(form, "client_id");
+    const struct hd_form_field *secret = hd_form_get(form, "client_secret");
+    int rc = hd_basic_parse(hd_req_header(req, "authorization"), req->arena, &out->id,
+                            &out->secret, &why);
+    if (rc == HD_E_BAD_REQUEST)
+        return oauth_error(res, 400, "invalid_request", why), -1;
+    if (rc == 0 && (id || secret))
+        return oauth_error(res, 400, "invalid_request",
+                           "Send the client credentials once: either HTTP Basic or "
+                           "client_id/client_secret in the body, not both."),
+               -1;
+    if (rc == 0)
+        return 0;
+    if (!id || !secret)
+        return oauth_error(res, 401, "invalid_client",
+                           "Client authentication is missing: send HTTP Basic "
+                           "base64(clientId:clientSecret), or client_id and client_secret in "
+                           "the body."),
+               -1;
+    out->id = id->value;
+    out->secret = secret->value;
+    return 0;
+}
+
+/* Verifies the key; failures count towards the throttle of the id and of the address. */
+static int check_client(struct hd_req *req, struct hd_res *res, const struct client_auth *c,
+                        struct hd_api_key *key)
+{
+    struct hd_app *app = hd_app_of(req);
+    bool ok = strlen(c->id) <= HD_CLIENT_ID_MAX &&
+              hd_store_key_get(app->store, c->id, req->arena, key) == 0 && !key->revoked_at &&
+              hd_secret_matches(c->secret, strlen(c->secret), key->secret_hash);
+    if (ok)
+        return 0;
+    int64_t now = hd_time_now_ms();
+    char addr_key[80];
+    snprintf(addr_key, sizeof(addr_key), "addr:%s", req->remote);
+    int wait_id = hd_throttle_fail(app->shared->throttle, c->id, now);
+    int wait_addr = hd_throttle_fail(app->shared->throttle, addr_key, now);
+    int wait = wait_id > wait_addr ? wait_id : wait_addr;
+    if (wait) {
+        hd_res_headerf(res, "Retry-After", "%d", wait);
+        return oauth_error(res, 429, "slow_down",
+                           "Too many failed authentications; wait before retrying."),
+               -1;
+    }
+    return oauth_error(res, 401, "invalid_client",
+                       "Unknown client, revoked key, or wrong secret."),
+           -1;
+}
+
+static int grant_scopes(struct hd_res *res, const struct hd_form *form, unsigned key_scopes,
+                        unsigned *out)
+{
+    const struct hd_form_field *f = hd_form_get(form, "scope");
+    if (!f || !*f->value) {
+        *out = key_scopes;
+        return 0;
+    }
+    struct hd_slice bad;
+    unsigned want;
+    char msg[200];
+    if (hd_scope_parse(hd_slice_of(f->value), &want, &bad)) {
+        snprintf(msg, sizeof(msg), "Unknown scope \"%.*s\".", (int)(bad.len > 64 ? 64 : bad.len),
+                 bad.ptr);
+        return oauth_error(res, 400, "invalid_scope", msg), -1;
+    }
+    if ((hd_scope_expand(want) & ~hd_scope_expand(key_scopes)) != 0)
+        return oauth_error(res, 400, "invalid_scope",
+                           "The requested scope exceeds the scopes of this API key."),
+               -1;
+    *out = want;
+    return 0;
+}
+
+static void issue(struct hd_req *req, struct hd_res *res, const struct hd_api_key *key,
+                  unsigned scopes)
+{
+    struct hd_app *app = hd_app_of(req);
+    int64_t now = hd_time_now_ms() / 1000, ttl = app->shared->cfg->token_ttl_s;
+    char scope_text[128], jti[HD_UUID_BUF];
+    hd_scope_format(scopes, scope_text, sizeof(scope_text));
+    hd_id_uuid4(jti);
+    json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", app->shared->issuer,
+                               "sub", key->client_id, "acc", key->account_id, "scope", scope_text,
+                               "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
+    char *token = hd_jwt_sign(claims, app->shared->server_secret, HD_SECRET_LEN);
+    json_decref(claims);
+    hd_res_header(res, "Pragma", "no-cache");
+    hd_res_json(res, 200,
+                json_pack("{s:s, s:s, s:I, s:s}", "access_token", token, "token_type", "bearer",
+                          "expires_in", (json_int_t)ttl, "scope", scope_text));
+    free(token);
+}
+
+int hd_api_token(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_form form;
+    const char *why;
+    if (!is_form(req))
+        return oauth_error(res, 400, "invalid_request",
+                           "Send the body as application/x-www-form-urlencoded, e.g. "
+                           "grant_type=client_credentials.");
+    if (hd_form_parse(req->body, req->arena, &form, &why))
+        return oauth_error(res, 400, "invalid_request", why);
+    const struct hd_form_field *grant = hd_form_get(&form, "grant_type");
+    if (!grant)
+        return oauth_error(res, 400, "invalid_request",
+                           "grant_type is missing; send grant_type=client_credentials.");
+    if (strcmp(grant->value, "client_credentials") != 0)
+        return oauth_error(res, 400, "unsupported_grant_type",
+                           "Only grant_type=client_credentials is supported.");
+    struct client_auth client;
+    struct hd_api_key key;
+    unsigned scopes;
+    if (read_client(req, res, &form, &client) || check_client(req, res, &client, &key) ||
+        grant_scopes(res, &form, key.scopes, &scopes))
+        return 0;
+    issue(req, res, &key, scopes);
+    return 0;
+}
+
+/* RFC 8414 §3.2 */
+int hd_api_oauth_metadata(struct hd_req *req, struct hd_res *res)
+{
+    const char *iss = hd_app_of(req)->shared->issuer;
+    char token_url[400];
+    snprintf(token_url, sizeof(token_url), "%s/oauth/token", iss);
+    hd_res_json(res, 200,
+                json_pack("{s:s, s:s, s:[s], s:[s, s], s:[s, s, s, s]}", "issuer", iss,
+                          "token_endpoint", token_url, "grant_types_supported",
+                          "client_credentials", "token_endpoint_auth_methods_supported",
+                          "client_secret_basic", "client_secret_post", "scopes_supported",
+                          "notifications:read", "notifications:write", "admin:read",
+                          "admin:write"));
+    res->no_store = false;
+    return 0;
+}

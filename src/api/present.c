@@ -1,0 +1,54 @@
+/* present.c: response shapes. */
+#include "api/present.h"
+
+#include "core/time.h"
+
+json_t *hd_present_time(int64_t ms)
+{
+    if (!ms)
+        return json_null();
+    char buf[HD_TIME_BUF];
+    hd_time_format(ms, buf);
+    return json_string(buf);
+}
+
+json_t *hd_present_system(const struct hd_system *s)
+{
+    return json_pack("{s:s, s:s, s:o}", "id", s->id, "name", s->name, "createdAt",
+                     hd_present_time(s->created_at));
+}
+
+static json_t *button(const char *text, const char *url)
+{
+    if (!text && !url)
+        return json_null();
+    return json_pack("{s:s?, s:s?}", "text", text, "url", url);
+}
+
+json_t *hd_present_template(const struct hd_template *t)
+{
+    json_t *ph = json_loads(t->placeholders_json ? t->placeholders_json : "[]", 0, NULL);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "id", t->id, "systemId",
+                     t->system_id, "name", t->name, "title", t->title, "description",
+                     t->description, "button", button(t->button_text, t->button_url),
+                     "notificationType", t->type, "placeholders", ph ? ph : json_array(),
+                     "createdAt", hd_present_time(t->created_at));
+}
+
+json_t *hd_present_feed_item(const struct hd_feed_item *it, int64_t now)
+{
+    const struct hd_notification *n = &it->n;
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", n->id,
+                     "type", n->type, "title", n->runtime_title, "description",
+                     n->runtime_description, "button", button(n->button_text, n->button_url),
+                     "startAt", hd_present_time(n->start_at), "endAt",
+                     hd_present_time(n->end_at), "receivedAt", hd_present_time(it->received_at),
+                     "seenAt", hd_present_time(it->seen_at), "clickedAt",
+                     hd_present_time(it->clicked_at), "dismissedAt",
+                     hd_present_time(it->dismissed_at), "expired", n->end_at <= now);
+}
+
+json_t *hd_present_page(json_t *items, const char *next_cursor)
+{
+    return json_pack("{s:o, s:s?}", "items", items, "nextCursor", next_cursor);
+}

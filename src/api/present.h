@@ -1,0 +1,20 @@
+/* present.h: the JSON shapes of domain objects in responses (one place, so every route shows
+ * a resource the same way). Each returns a new reference. */
+#ifndef HD_API_PRESENT_H
+#define HD_API_PRESENT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* RFC 3339 UTC string, or JSON null for 0. */
+json_t *hd_present_time(int64_t ms);
+json_t *hd_present_system(const struct hd_system *s);
+json_t *hd_present_template(const struct hd_template *t);
+/* The end user's view of a notification (SPEC §6 item). */
+json_t *hd_present_feed_item(const struct hd_feed_item *it, int64_t now);
+/* {"items": items, "nextCursor": cursor or null}, taking items. */
+json_t *hd_present_page(json_t *items, const char *next_cursor);
+
+#endif

@@ -1,0 +1,48 @@
+/* routes.c: every endpoint of herald in one table: who may call it and how big its body may
+ * be. Read this file to audit authorization. */
+#include <llhttp.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "auth/scope.h"
+
+#define KiB 1024
+#define API_BODY (64 * KiB) /* SPEC §3 */
+#define FORM_BODY (16 * KiB)
+
+#define NOTIF_R HD_SCOPE_NOTIFICATIONS_READ
+#define NOTIF_W HD_SCOPE_NOTIFICATIONS_WRITE
+#define ADMIN_R HD_SCOPE_ADMIN_READ
+#define ADMIN_W HD_SCOPE_ADMIN_WRITE
+
+static const struct hd_route routes[] = {
+    /* method, path, handler, auth, scope, max body */
+    {HTTP_GET, "/healthz", hd_api_healthz, HD_AUTH_NONE, 0, 0},
+    {HTTP_GET, "/metrics", hd_api_metrics, HD_AUTH_NONE, 0, 0},
+    {HTTP_POST, "/accounts/connect/token", hd_api_token, HD_AUTH_NONE, 0, FORM_BODY},
+    {HTTP_POST, "/oauth/token", hd_api_token, HD_AUTH_NONE, 0, FORM_BODY},
+    {HTTP_GET, "/.well-known/oauth-authorization-server", hd_api_oauth_metadata, HD_AUTH_NONE, 0,
+     0},
+
+    {HTTP_POST, "/v1/notifications", hd_api_notification_create, HD_AUTH_API, NOTIF_W, API_BODY},
+
+    {HTTP_POST, "/v1/systems", hd_api_system_create, HD_AUTH_API, ADMIN_W, API_BODY},
+    {HTTP_GET, "/v1/systems", hd_api_system_list, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_GET, "/v1/systems/{}", hd_api_system_get, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_POST, "/v1/systems/{}/templates", hd_api_template_create, HD_AUTH_API, ADMIN_W,
+     API_BODY},
+    {HTTP_GET, "/v1/systems/{}/templates/{}", hd_api_template_get, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_PUT, "/v1/systems/{}/end-users/{}", hd_api_end_user_put, HD_AUTH_API, ADMIN_W,
+     API_BODY},
+    {HTTP_POST, "/v1/systems/{}/end-users/{}/tokens", hd_api_end_user_token, HD_AUTH_API, ADMIN_W,
+     API_BODY},
+
+    {HTTP_GET, "/v1/me/notifications", hd_api_me_notifications, HD_AUTH_END_USER, 0, 0},
+};
+
+const struct hd_router hd_api_router = {
+    .routes = routes,
+    .n = sizeof(routes) / sizeof(routes[0]),
+    .guard = hd_api_guard,
+    .default_max_body = API_BODY,
+};

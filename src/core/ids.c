@@ -1,0 +1,89 @@
+/* ids.c: random identifiers. */
+#include "core/ids.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void hd_random_bytes(void *out, size_t n)
+{
+    if (RAND_bytes(out, (int)n) != 1) {
+        fputs("herald: the random generator failed\n", stderr);
+        abort();
+    }
+}
+
+void hd_hex_encode(char *out, const unsigned char *bytes, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void hd_id_hex(char *out, size_t nbytes)
+{
+    unsigned char raw[64];
+    if (nbytes > sizeof(raw))
+        abort();
+    hd_random_bytes(raw, nbytes);
+    hd_hex_encode(out, raw, nbytes);
+}
+
+static void uuid_format(char out[HD_UUID_BUF], const unsigned char b[16])
+{
+    char hex[33];
+    hd_hex_encode(hex, b, 16);
+    snprintf(out, HD_UUID_BUF, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+             hex + 20);
+}
+
+void hd_id_uuid4(char out[HD_UUID_BUF])
+{
+    unsigned char b[16];
+    hd_random_bytes(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    uuid_format(out, b);
+}
+
+/* RFC 9562 §5.7: 48-bit millisecond timestamp, version 7, random rest. */
+void hd_id_uuid7(char out[HD_UUID_BUF], int64_t now_ms)
+{
+    unsigned char b[16];
+    hd_random_bytes(b, sizeof(b));
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)((uint64_t)now_ms >> (40 - 8 * i));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    uuid_format(out, b);
+}
+
+static bool is_lower_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool hd_id_is_uuid(struct hd_slice s)
+{
+    if (s.len != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s.ptr[i] != '-' : !is_lower_hex(s.ptr[i]))
+            return false;
+    }
+    return true;
+}
+
+bool hd_id_is_system_id(struct hd_slice s)
+{
+    if (s.len != 32)
+        return false;
+    for (size_t i = 0; i < 32; i++)
+        if (!is_lower_hex(s.ptr[i]))
+            return false;
+    return true;
+}

@@ -1,0 +1,174 @@
+/* store.h: the one interface to durable state. No SQL exists outside src/store/.
+ *
+ * A struct hd_store is one connection, used by one thread at a time; each event-loop thread
+ * and each CLI command opens its own. Implementations: sqlite.c (a data directory) and, later,
+ * pg.c (a postgres:// URL) behind the same calls.
+ *
+ * Conventions:
+ * - Every call returns 0 or a negative enum hd_err: HD_E_NOT_FOUND when a row is absent (also
+ *   when it belongs to another account: callers never learn that), HD_E_CONFLICT on a uniqueness
+ *   or state conflict, HD_E_STORAGE when the database fails. A row that names a missing parent
+ *   (a system, template or audience that does not exist) is HD_E_NOT_FOUND too.
+ * - Strings in results are allocated from the caller's arena; structs are filled in place.
+ * - Every query about a tenant's data takes the account id, so isolation holds in one place.
+ * - Times are int64 ms since the epoch, UTC. */
+#ifndef HD_STORE_STORE_H
+#define HD_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/ids.h"
+
+struct hd_store;
+
+/* Opens (creating if needed) the store at location: a directory path for SQLite, or a
+ * postgres:// URL. Applies pending migrations. Returns 0 and *out, to release with
+ * hd_store_close(); or an error, with a sentence in errbuf. */
+int hd_store_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen) HD_WUR;
+void hd_store_close(struct hd_store *s);
+
+/* The server's own HS256 secret for API tokens: created on first call, then stable. */
+#define HD_SECRET_LEN 32
+int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN]) HD_WUR;
+
+/* ---- accounts ---- */
+struct hd_account {
+    char id[HD_UUID_BUF];
+    const char *name;
+    int64_t created_at;
+};
+int hd_store_account_insert(struct hd_store *s, const struct hd_account *a) HD_WUR;
+/* The oldest account (the one `make run` creates), or HD_E_NOT_FOUND when there is none. */
+int hd_store_account_first(struct hd_store *s, struct hd_arena *ar, struct hd_account *out) HD_WUR;
+int hd_store_account_get(struct hd_store *s, const char *id, struct hd_arena *ar,
+                         struct hd_account *out) HD_WUR;
+
+/* ---- API keys ---- */
+#define HD_CLIENT_ID_MAX   64
+#define HD_SECRET_HASH_LEN 32
+struct hd_api_key {
+    char client_id[HD_CLIENT_ID_MAX + 1];
+    char account_id[HD_UUID_BUF];
+    const char *name;
+    unsigned scopes; /* HD_SCOPE_* bits, see auth/scope.h */
+    unsigned char secret_hash[HD_SECRET_HASH_LEN];
+    int64_t created_at;
+    int64_t revoked_at; /* 0 while valid */
+};
+int hd_store_key_insert(struct hd_store *s, const struct hd_api_key *k) HD_WUR;
+/* Any key by client id, revoked or not (the caller checks revoked_at). */
+int hd_store_key_get(struct hd_store *s, const char *client_id, struct hd_arena *ar,
+                     struct hd_api_key *out) HD_WUR;
+
+/* ---- systems ---- */
+struct hd_system {
+    char id[HD_SYSTEM_ID_BUF];
+    char account_id[HD_UUID_BUF];
+    const char *name;
+    unsigned char signing_secret[HD_SECRET_LEN]; /* signs end-user tokens */
+    int64_t created_at;
+};
+int hd_store_system_insert(struct hd_store *s, const struct hd_system *sys) HD_WUR;
+/* The account's system; a deleted one is HD_E_NOT_FOUND, as is every other account's. */
+int hd_store_system_get(struct hd_store *s, const char *account_id, const char *id,
+                        struct hd_arena *ar, struct hd_system *out) HD_WUR;
+/* A system by id alone: only for verifying end-user tokens, which name their system. */
+int hd_store_system_get_any(struct hd_store *s, const char *id, struct hd_arena *ar,
+                            struct hd_system *out) HD_WUR;
+/* The account's systems, oldest first; *count gets how many (at most max). */
+int hd_store_system_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                         struct hd_system *out, size_t max, size_t *count) HD_WUR;
+
+/* ---- templates ---- */
+struct hd_template {
+    char id[HD_UUID_BUF];
+    char system_id[HD_SYSTEM_ID_BUF];
+    const char *name, *title, *description;
+    const char *button_text, *button_url; /* both NULL when the template has no button */
+    const char *type;                     /* "push" or "popup" */
+    const char *placeholders_json;        /* JSON array of names, in order of appearance */
+    int64_t created_at;
+};
+/* Inserts into a system; the caller has checked that the system is the account's. */
+int hd_store_template_insert(struct hd_store *s, const struct hd_template *t) HD_WUR;
+/* The system's template, unless archived (then HD_E_NOT_FOUND). */
+int hd_store_template_get(struct hd_store *s, const char *system_id, const char *id,
+                          struct hd_arena *ar, struct hd_template *out) HD_WUR;
+
+/* ---- end users ---- */
+struct hd_end_user {
+    char system_id[HD_SYSTEM_ID_BUF];
+    const char *id; /* the customer's own string */
+    const char *name, *email;
+    const char *attributes_json; /* a JSON object, "{}" when none */
+    int64_t created_at, updated_at;
+};
+/* Inserts or updates (name, email, attributes, updated_at; created_at only on insert), in one
+ * transaction; *created tells which. HD_E_NOT_FOUND when the system does not exist. */
+int hd_store_end_user_upsert(struct hd_store *s, const struct hd_end_user *u, bool *created) HD_WUR;
+/* Of the ids given, how many are not known end users of the system. */
+int hd_store_end_users_count_unknown(struct hd_store *s, const char *system_id,
+                                     const char *const *ids, size_t n, size_t *unknown) HD_WUR;
+
+/* ---- audiences ---- */
+struct hd_audience {
+    char id[HD_UUID_BUF];
+    char system_id[HD_SYSTEM_ID_BUF];
+    const char *name;
+    int64_t created_at;
+};
+/* Inserts the audience and its n members (end-user ids, known or not; duplicates folded) in one
+ * transaction; the caller has checked that the system is the account's. Borrows everything. */
+int hd_store_audience_insert(struct hd_store *s, const struct hd_audience *a,
+                             const char *const *member_ids, size_t n) HD_WUR;
+
+/* ---- notifications ---- */
+struct hd_notification {
+    char id[HD_UUID_BUF]; /* UUIDv7 */
+    char account_id[HD_UUID_BUF];
+    char system_id[HD_SYSTEM_ID_BUF];
+    char template_id[HD_UUID_BUF];
+    const char *created_by;                          /* client id of the key that triggered it */
+    const char *type;                                /* "push" | "popup" */
+    const char *title;                               /* console name */
+    const char *runtime_title, *runtime_description; /* rendered */
+    const char *button_text, *button_url;            /* rendered; NULL without a button */
+    int64_t start_at, end_at, created_at;
+    int64_t cancelled_at; /* 0 unless cancelled */
+};
+/* Stores the notification and its targets in one transaction; returns after commit, and locks
+ * the template (SPEC §1). end_user_ids and audience_ids are deduplicated by the caller (a
+ * duplicate is HD_E_CONFLICT). HD_E_NOT_FOUND, storing nothing, unless the template is an
+ * unarchived one of the system, the system one of n->account_id, and every audience the
+ * system's. */
+int hd_store_notification_insert(struct hd_store *s, const struct hd_notification *n,
+                                 const char *const *end_user_ids, size_t n_users,
+                                 const char *const *audience_ids, size_t n_audiences) HD_WUR;
+
+/* ---- the end user's feed (SPEC §6) ---- */
+struct hd_feed_item {
+    struct hd_notification n;
+    int64_t received_at, seen_at, clicked_at, dismissed_at; /* 0 when not yet */
+};
+struct hd_feed_query {
+    const char *system_id, *end_user_id;
+    int64_t now;
+    int64_t history_ms; /* completed ones stay listed this long after end_at */
+    const char *before; /* cursor: only ids strictly less than this; NULL for the first page */
+    bool unread_only;   /* only items without seen_at */
+    size_t limit;
+};
+/* Active (started, not cancelled, not dismissed) and recently expired notifications that
+ * target the user directly or through an audience, newest first: at most q->limit items into
+ * out (which holds that many), *count gets how many. */
+int hd_store_feed(struct hd_store *s, const struct hd_feed_query *q, struct hd_arena *ar,
+                  struct hd_feed_item *out, size_t *count) HD_WUR;
+/* How many started, unexpired, uncancelled, undismissed items the user has not seen. */
+int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q,
+                               size_t *count) HD_WUR;
+
+#endif
