@@ -96,8 +96,9 @@ static int resolve_account(struct hd_store *s, const char *given, char out[HD_UU
         memcpy(out, acc.id, HD_UUID_BUF);
     else
         fprintf(stderr, "herald: %s\n",
-                given ? "no such account" : "no account yet: start the server once, or run "
-                                            "herald accounts create");
+                given ? "no such account"
+                      : "no account yet: start the server once, or run "
+                        "herald accounts create");
     hd_arena_destroy(ar);
     return rc ? 1 : 0;
 }
@@ -107,8 +108,8 @@ int hd_cli_keys(int argc, char **argv)
     struct cli_args a = {0};
     char err[300];
     if (argc < 2 || strcmp(argv[1], "create") != 0)
-        return usage(keys_help, argc < 2 || strcmp(argv[1], "--help") ? "expected: keys create"
-                                                                       : NULL);
+        return usage(keys_help,
+                     argc < 2 || strcmp(argv[1], "--help") ? "expected: keys create" : NULL);
     if (parse_args(argc - 2, argv + 2, &a, err, sizeof(err)))
         return usage(keys_help, err);
     if (a.help)

@@ -17,8 +17,14 @@ struct directive {
     const char *help;
 };
 
-#define D_STR(k, f, h) {k, STR, offsetof(struct hd_config, f), sizeof(((struct hd_config *)0)->f), 0, 0, h}
-#define D_NUM(k, t, f, lo, hi, h) {k, t, offsetof(struct hd_config, f), 0, lo, hi, h}
+#define D_STR(k, f, h)                                                                             \
+    {                                                                                              \
+        k, STR, offsetof(struct hd_config, f), sizeof(((struct hd_config *)0)->f), 0, 0, h         \
+    }
+#define D_NUM(k, t, f, lo, hi, h)                                                                  \
+    {                                                                                              \
+        k, t, offsetof(struct hd_config, f), 0, lo, hi, h                                          \
+    }
 
 static const struct directive directives[] = {
     D_STR("listen", listen, "address to serve on, HOST:PORT (port 0: any free port)"),
@@ -87,8 +93,7 @@ static int apply(struct hd_config *c, const struct directive *d, const char *val
     char *field = (char *)c + d->offset;
     if (d->kind == STR) {
         if (strlen(value) >= d->size) {
-            snprintf(errbuf, errlen, "%s: value too long (at most %zu bytes)", d->key,
-                     d->size - 1);
+            snprintf(errbuf, errlen, "%s: value too long (at most %zu bytes)", d->key, d->size - 1);
             return HD_E_VALIDATION;
         }
         snprintf(field, d->size, "%s", value);

@@ -11,9 +11,9 @@
 #include "core/err.h"
 
 struct hd_config {
-    char listen[256];   /* HOST:PORT */
+    char listen[256]; /* HOST:PORT */
     char data_dir[1024];
-    char database[1024]; /* postgres:// URL; empty means SQLite in data_dir */
+    char database[1024];  /* postgres:// URL; empty means SQLite in data_dir */
     char public_url[256]; /* issuer and links; default http://<listen> */
     int workers;          /* event-loop threads; 0 = one per core */
     int64_t token_ttl_s;
@@ -29,8 +29,7 @@ void hd_config_defaults(struct hd_config *c);
 /* Applies HERALD_* variables from the environment. */
 int hd_config_from_env(struct hd_config *c, char *errbuf, size_t errlen) HD_WUR;
 /* Applies a file of "key = value" lines (# comments). */
-int hd_config_from_file(struct hd_config *c, const char *path, char *errbuf,
-                        size_t errlen) HD_WUR;
+int hd_config_from_file(struct hd_config *c, const char *path, char *errbuf, size_t errlen) HD_WUR;
 /* Applies "--key value" or "--key=value"; *used gets how many argv entries it took (0 when
  * argv[0] is not a config flag). */
 int hd_config_flag(struct hd_config *c, int argc, char **argv, int *used, char *errbuf,

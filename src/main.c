@@ -17,8 +17,8 @@ static const char help[] =
 
 static enum hd_log_level level_of(const char *name)
 {
-    return !strcmp(name, "error")  ? HD_LOG_ERROR
-           : !strcmp(name, "warn") ? HD_LOG_WARN
+    return !strcmp(name, "error")   ? HD_LOG_ERROR
+           : !strcmp(name, "warn")  ? HD_LOG_WARN
            : !strcmp(name, "debug") ? HD_LOG_DEBUG
                                     : HD_LOG_INFO;
 }

@@ -20,7 +20,7 @@
 #include "core/time.h"
 #include "http/http.h"
 
-#define TICK_MS 250
+#define TICK_MS     250
 #define WORKERS_MAX 256
 
 struct worker {

@@ -31,6 +31,10 @@ int hd_api_end_user_put(struct hd_req *req, struct hd_res *res);
 int hd_api_end_user_token(struct hd_req *req, struct hd_res *res);
 /* notifications.c */
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res);
+/* api_keys.c */
+int hd_api_key_create(struct hd_req *req, struct hd_res *res);
+int hd_api_key_list(struct hd_req *req, struct hd_res *res);
+int hd_api_key_revoke(struct hd_req *req, struct hd_res *res);
 /* me.c */
 int hd_api_me_notifications(struct hd_req *req, struct hd_res *res);
 

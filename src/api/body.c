@@ -18,8 +18,9 @@ static int refuse_type(const struct hd_req *req, struct hd_res *res, struct hd_s
 {
     char msg[300];
     if (!ct.ptr)
-        snprintf(msg, sizeof(msg), "The request has no Content-Type; send the JSON body with "
-                                   "the header Content-Type: application/json.");
+        snprintf(msg, sizeof(msg),
+                 "The request has no Content-Type; send the JSON body with "
+                 "the header Content-Type: application/json.");
     else if (hd_slice_caseeq(ct, "application/x-www-form-urlencoded") ||
              (ct.len > 33 && !strncasecmp(ct.ptr, "application/x-www-form-urlencoded", 33)))
         snprintf(msg, sizeof(msg),
@@ -93,8 +94,7 @@ static const char *hint(const char *body, size_t len, const json_error_t *e)
     return NULL;
 }
 
-void hd_body_explain(const char *body, size_t len, const json_error_t *e, char *out,
-                     size_t outlen)
+void hd_body_explain(const char *body, size_t len, const json_error_t *e, char *out, size_t outlen)
 {
     const char *h = len ? hint(body, len, e) : NULL;
     if (h)

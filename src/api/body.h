@@ -15,7 +15,6 @@
 int hd_body_json(const struct hd_req *req, struct hd_res *res, json_t **out) HD_WUR;
 
 /* Explains a jansson syntax error in body (pure: exposed for tests). Writes one sentence. */
-void hd_body_explain(const char *body, size_t len, const json_error_t *e, char *out,
-                     size_t outlen);
+void hd_body_explain(const char *body, size_t len, const json_error_t *e, char *out, size_t outlen);
 
 #endif

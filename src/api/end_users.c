@@ -12,12 +12,12 @@
 #include "auth/jwt.h"
 #include "core/time.h"
 
-#define END_USER_ID_MAX 256
-#define NAME_MAX_LEN 200
-#define EMAIL_MAX_LEN 320
+#define END_USER_ID_MAX      256
+#define NAME_MAX_LEN         200
+#define EMAIL_MAX_LEN        320
 #define ATTRIBUTES_MAX_BYTES 8192
-#define TOKEN_TTL_DEFAULT_S 86400
-#define TOKEN_TTL_MAX_S (30 * 86400)
+#define TOKEN_TTL_DEFAULT_S  86400
+#define TOKEN_TTL_MAX_S      (30 * 86400)
 
 static const char *const end_user_fields[] = {"name", "email", "attributes", NULL};
 static const char *const token_fields[] = {"expiresIn", NULL};
@@ -55,8 +55,7 @@ int hd_api_end_user_put(struct hd_req *req, struct hd_res *res)
     json_t *body;
     int rc;
     if ((rc = hd_api_load_system(req, res, &sys)) ||
-        (rc = check_end_user_id(res, req->params[1])) ||
-        (rc = hd_body_json(req, res, &body)))
+        (rc = check_end_user_id(res, req->params[1])) || (rc = hd_body_json(req, res, &body)))
         return rc;
     struct hd_problems p = {0};
     hd_check_fields(&p, body, "", end_user_fields);
@@ -115,17 +114,16 @@ int hd_api_end_user_token(struct hd_req *req, struct hd_res *res)
     int64_t ttl;
     int rc;
     if ((rc = hd_api_load_system(req, res, &sys)) ||
-        (rc = check_end_user_id(res, req->params[1])) ||
-        (rc = read_ttl(req, res, &ttl)))
+        (rc = check_end_user_id(res, req->params[1])) || (rc = read_ttl(req, res, &ttl)))
         return rc;
     int64_t now = hd_time_now_ms() / 1000;
     json_t *claims = json_pack("{s:s, s:s, s:I, s:I}", "sub", req->params[1].ptr, "sys", sys.id,
                                "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl));
     char *token = hd_jwt_sign(claims, sys.signing_secret, HD_SECRET_LEN);
     json_decref(claims);
-    hd_res_json(res, 201,
-                json_pack("{s:s, s:o}", "token", token, "expiresAt",
-                          hd_present_time((now + ttl) * 1000)));
+    hd_res_json(
+        res, 201,
+        json_pack("{s:s, s:o}", "token", token, "expiresAt", hd_present_time((now + ttl) * 1000)));
     free(token);
     return 0;
 }

@@ -121,11 +121,8 @@ int hd_api_guard(struct hd_req *req, struct hd_res *res)
 {
     hd_app_of(req)->shared->requests++;
     switch (req->route->auth) {
-    case HD_AUTH_API:
-        return api_token(req, res);
-    case HD_AUTH_END_USER:
-        return end_user_token(req, res);
-    default:
-        return 0;
+    case HD_AUTH_API: return api_token(req, res);
+    case HD_AUTH_END_USER: return end_user_token(req, res);
+    default: return 0;
     }
 }

@@ -8,7 +8,7 @@
 #include "core/time.h"
 
 #define FEED_LIMIT_DEFAULT 50
-#define FEED_LIMIT_MAX 200
+#define FEED_LIMIT_MAX     200
 
 static int read_limit(struct hd_req *req, struct hd_res *res, size_t *limit)
 {

@@ -12,15 +12,16 @@
 #include "core/time.h"
 #include "notify/trigger.h"
 
-#define TARGETS_MAX 100
-#define END_USER_ID_MAX 256
-#define TEXT_MAX 4000
+#define TARGETS_MAX        100
+#define END_USER_ID_MAX    256
+#define TEXT_MAX           4000
 #define OVERRIDE_VALUE_MAX 2000
 
 static const char *const top_fields[] = {"notification", NULL};
-static const char *const fields[] = {
-    "systemId",     "templateId", "endUsersIds", "audiencesIds", "notificationType", "title",
-    "runtimeTitle", "runtimeDescription", "startAt", "endAt", "override", NULL};
+static const char *const fields[] = {"systemId",     "templateId",         "endUsersIds",
+                                     "audiencesIds", "notificationType",   "title",
+                                     "runtimeTitle", "runtimeDescription", "startAt",
+                                     "endAt",        "override",           NULL};
 static const char *const override_fields[] = {"key", "value", NULL};
 
 /* The request, as read from the payload. */
@@ -68,9 +69,8 @@ static bool any_id(struct hd_slice s)
 }
 
 /* An array of ids, duplicates folded; *n gets how many distinct ones. */
-static const char **read_ids(struct hd_problems *p, json_t *o, const char *key,
-                             struct hd_arena *ar, size_t *n, bool (*valid)(struct hd_slice),
-                             const char *what)
+static const char **read_ids(struct hd_problems *p, json_t *o, const char *key, struct hd_arena *ar,
+                             size_t *n, bool (*valid)(struct hd_slice), const char *what)
 {
     json_t *a = json_object_get(o, key), *v;
     size_t i;
@@ -94,12 +94,14 @@ static const char **read_ids(struct hd_problems *p, json_t *o, const char *key,
         const char *field = hd_arena_printf(ar, "notification.%s[%zu]", key, i);
         const char *s = json_string_value(v);
         if (!s || (s[0] == '\0'))
-            hd_problem(p, field, "must be a non-empty string: put %s there, or remove %s if you "
-                                 "target only %s",
+            hd_problem(p, field,
+                       "must be a non-empty string: put %s there, or remove %s if you "
+                       "target only %s",
                        what, key, !strcmp(key, "endUsersIds") ? "audiences" : "end users");
         else if (is_sample(s))
-            hd_problem(p, field, "is still the documentation's sample value \"%.64s\"; put %s "
-                                 "there",
+            hd_problem(p, field,
+                       "is still the documentation's sample value \"%.64s\"; put %s "
+                       "there",
                        s, what);
         else if (!valid(hd_slice_of(s)) || strlen(s) != json_string_length(v))
             hd_problem(p, field, "\"%.64s\" is not %s", s, what);
@@ -118,8 +120,9 @@ static void read_date(struct hd_problems *p, json_t *o, const char *key, bool *h
     if (!s)
         return;
     if (is_sample(s))
-        hd_problem(p, field, "is still the documentation's sample value \"%s\"; write a date "
-                             "like 2026-12-01 09:00 (UTC), or remove the line",
+        hd_problem(p, field,
+                   "is still the documentation's sample value \"%s\"; write a date "
+                   "like 2026-12-01 09:00 (UTC), or remove the line",
                    s);
     else if (hd_time_parse(s, strlen(s), ms, &why))
         hd_problem(p, field, "\"%s\": %s", s, why);
@@ -207,9 +210,8 @@ static int read_payload(json_t *body, struct hd_arena *ar, struct hd_problems *p
         return HD_E_VALIDATION;
     }
     hd_check_fields(p, o, "notification", fields);
-    out->system_id =
-        hd_arena_strdup(ar, read_id(p, o, "systemId", false, hd_id_is_system_id,
-                                    "a system id (32 hexadecimal characters)"));
+    out->system_id = hd_arena_strdup(ar, read_id(p, o, "systemId", false, hd_id_is_system_id,
+                                                 "a system id (32 hexadecimal characters)"));
     out->template_id = hd_arena_strdup(
         ar, read_id(p, o, "templateId", true, hd_id_is_uuid, "a template id (a UUID)"));
     out->users = read_ids(p, o, "endUsersIds", ar, &out->n_users, any_id, "an end-user id");
@@ -269,12 +271,11 @@ static json_t *accepted_body(const struct hd_notification *n, const struct paylo
                              size_t unknown, int64_t now)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I}}", "id", n->id,
-                     "status", n->start_at > now ? "scheduled" : "active", "systemId",
-                     n->system_id, "templateId", n->template_id, "notificationType", n->type,
-                     "startAt", hd_present_time(n->start_at), "endAt",
-                     hd_present_time(n->end_at), "recipients", "endUsers",
-                     (json_int_t)pl->n_users, "audiences", (json_int_t)pl->n_audiences,
-                     "unknownEndUsers", (json_int_t)unknown);
+                     "status", n->start_at > now ? "scheduled" : "active", "systemId", n->system_id,
+                     "templateId", n->template_id, "notificationType", n->type, "startAt",
+                     hd_present_time(n->start_at), "endAt", hd_present_time(n->end_at),
+                     "recipients", "endUsers", (json_int_t)pl->n_users, "audiences",
+                     (json_int_t)pl->n_audiences, "unknownEndUsers", (json_int_t)unknown);
 }
 
 static int store_and_answer(struct hd_req *req, struct hd_res *res, struct hd_notification *n,

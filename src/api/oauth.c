@@ -39,8 +39,8 @@ static int read_client(const struct hd_req *req, struct hd_res *res, const struc
     const char *why;
     const struct hd_form_field *id = hd_form_get(form, "client_id");
     const struct hd_form_field *secret = hd_form_get(form, "client_secret");
-    int rc = hd_basic_parse(hd_req_header(req, "authorization"), req->arena, &out->id,
-                            &out->secret, &why);
+    int rc = hd_basic_parse(hd_req_header(req, "authorization"), req->arena, &out->id, &out->secret,
+                            &why);
     if (rc == HD_E_BAD_REQUEST)
         return oauth_error(res, 400, "invalid_request", why), -1;
     if (rc == 0 && (id || secret))
@@ -83,8 +83,7 @@ static int check_client(struct hd_req *req, struct hd_res *res, const struct cli
                            "Too many failed authentications; wait before retrying."),
                -1;
     }
-    return oauth_error(res, 401, "invalid_client",
-                       "Unknown client, revoked key, or wrong secret."),
+    return oauth_error(res, 401, "invalid_client", "Unknown client, revoked key, or wrong secret."),
            -1;
 }
 

@@ -41,11 +41,10 @@ json_t *hd_present_feed_item(const struct hd_feed_item *it, int64_t now)
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", n->id,
                      "type", n->type, "title", n->runtime_title, "description",
                      n->runtime_description, "button", button(n->button_text, n->button_url),
-                     "startAt", hd_present_time(n->start_at), "endAt",
-                     hd_present_time(n->end_at), "receivedAt", hd_present_time(it->received_at),
-                     "seenAt", hd_present_time(it->seen_at), "clickedAt",
-                     hd_present_time(it->clicked_at), "dismissedAt",
-                     hd_present_time(it->dismissed_at), "expired", n->end_at <= now);
+                     "startAt", hd_present_time(n->start_at), "endAt", hd_present_time(n->end_at),
+                     "receivedAt", hd_present_time(it->received_at), "seenAt",
+                     hd_present_time(it->seen_at), "clickedAt", hd_present_time(it->clicked_at),
+                     "dismissedAt", hd_present_time(it->dismissed_at), "expired", n->end_at <= now);
 }
 
 json_t *hd_present_page(json_t *items, const char *next_cursor)

@@ -11,7 +11,7 @@
 #include "core/time.h"
 
 #define SYSTEMS_LIST_MAX 1000
-#define NAME_MAX_LEN 200
+#define NAME_MAX_LEN     200
 
 static const char *const system_fields[] = {"name", NULL};
 

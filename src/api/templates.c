@@ -12,14 +12,14 @@
 #include "core/url.h"
 #include "notify/render.h"
 
-#define NAME_MAX_LEN 200
-#define TITLE_MAX_LEN 500
+#define NAME_MAX_LEN        200
+#define TITLE_MAX_LEN       500
 #define DESCRIPTION_MAX_LEN 4000
 #define BUTTON_TEXT_MAX_LEN 100
-#define URL_MAX_LEN 2000
+#define URL_MAX_LEN         2000
 
-static const char *const template_fields[] = {"name", "title", "description", "button",
-                                              "notificationType", NULL};
+static const char *const template_fields[] = {
+    "name", "title", "description", "button", "notificationType", NULL};
 static const char *const button_fields[] = {"text", "url", NULL};
 
 /* "push" or "popup", case-insensitive (the original documentation writes "Push"). */
@@ -107,8 +107,7 @@ static int extract_all(struct hd_problems *p, struct hd_arena *ar, struct hd_tem
 /* Copies every string of t into the arena, so the request body can be released. */
 static void own_strings(struct hd_arena *ar, struct hd_template *t)
 {
-    const char **fields[] = {&t->name, &t->title, &t->description, &t->button_text,
-                             &t->button_url};
+    const char **fields[] = {&t->name, &t->title, &t->description, &t->button_text, &t->button_url};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         *fields[i] = hd_arena_strdup(ar, *fields[i]);
 }
@@ -118,8 +117,7 @@ int hd_api_template_create(struct hd_req *req, struct hd_res *res)
     struct hd_system sys;
     json_t *body;
     int rc;
-    if ((rc = hd_api_load_system(req, res, &sys)) ||
-        (rc = hd_body_json(req, res, &body)))
+    if ((rc = hd_api_load_system(req, res, &sys)) || (rc = hd_body_json(req, res, &body)))
         return rc;
     struct hd_problems p = {0};
     struct hd_template t = {.created_at = hd_time_now_ms()};
@@ -148,9 +146,8 @@ int hd_api_template_get(struct hd_req *req, struct hd_res *res)
     if ((rc = hd_api_load_system(req, res, &sys)))
         return rc;
     rc = hd_id_is_uuid(req->params[1]) ? hd_store_template_get(hd_app_of(req)->store, sys.id,
-                                                                    req->params[1].ptr,
-                                                                    req->arena, &t)
-                                           : HD_E_NOT_FOUND;
+                                                               req->params[1].ptr, req->arena, &t)
+                                       : HD_E_NOT_FOUND;
     if (rc == HD_E_NOT_FOUND)
         hd_res_error(res, rc, "No such template in this system.", NULL);
     if (rc)

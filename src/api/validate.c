@@ -14,8 +14,7 @@ int hd_problems_respond(struct hd_problems *p, struct hd_res *res)
     char summary[640];
     if (n == 1) {
         json_t *d = json_array_get(p->details, 0);
-        snprintf(summary, sizeof(summary), "%s: %s",
-                 json_string_value(json_object_get(d, "field")),
+        snprintf(summary, sizeof(summary), "%s: %s", json_string_value(json_object_get(d, "field")),
                  json_string_value(json_object_get(d, "message")));
     } else {
         snprintf(summary, sizeof(summary), "%zu fields are invalid; see details.", n);

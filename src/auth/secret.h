@@ -11,7 +11,7 @@
 #define HD_CLIENT_ID_BUF 28
 /* 43 base64url characters, NUL-terminated. */
 #define HD_SECRET_TEXT_BUF 44
-#define HD_SHA256_LEN 32
+#define HD_SHA256_LEN      32
 
 void hd_secret_new_client_id(char out[HD_CLIENT_ID_BUF]);
 void hd_secret_new(char out[HD_SECRET_TEXT_BUF]);

@@ -10,7 +10,7 @@
 #include "core/mem.h"
 
 #define BLOCK_SIZE 4096
-#define ALIGN 16
+#define ALIGN      16
 
 struct block {
     struct block *next;

@@ -12,7 +12,7 @@
 
 #include "core/slice.h"
 
-#define HD_UUID_BUF 37
+#define HD_UUID_BUF      37
 #define HD_SYSTEM_ID_BUF 33
 
 /* Fills out with n random bytes; aborts if the system's generator fails. */

@@ -17,8 +17,8 @@
 #include "core/mem.h"
 #include "core/time.h"
 
-#define READ_CHUNK (64 * 1024)
-#define URI_MAX (8 * 1024)
+#define READ_CHUNK     (64 * 1024)
+#define URI_MAX        (8 * 1024)
 #define OUT_HIGH_WATER (256 * 1024) /* stop reading a client that does not read its answers */
 
 struct span {
@@ -190,8 +190,8 @@ static int on_headers_complete(llhttp_t *p)
     if (hd_req_check_headers(hdrs, rq->nheaders, p->http_minor, &why))
         return fail(c, HD_E_BAD_REQUEST, why);
     const struct hd_router *r = c->http->cfg.router;
-    rq->match_err = hd_router_match(r, p->method, path_of(rq), &rq->route, rq->params,
-                                    &rq->nparams, rq->allow, sizeof(rq->allow));
+    rq->match_err = hd_router_match(r, p->method, path_of(rq), &rq->route, rq->params, &rq->nparams,
+                                    rq->allow, sizeof(rq->allow));
     size_t max_body = rq->route ? rq->route->max_body : r->default_max_body;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > max_body)
         return fail(c, HD_E_TOO_LARGE, NULL);

@@ -15,7 +15,7 @@
 #include "core/slice.h"
 
 #define HD_HEADER_BLOCK_MAX (16 * 1024) /* request line + header fields: more is 431 */
-#define HD_HEADERS_MAX 100               /* header fields: more is 431 */
+#define HD_HEADERS_MAX      100         /* header fields: more is 431 */
 #define HD_ROUTE_PARAMS_MAX 4
 
 struct hd_route;

@@ -125,8 +125,7 @@ const char *hd_http_date(void)
     return cached;
 }
 
-void hd_res_serialize(const struct hd_res *res, bool keep_alive, bool head_only,
-                      struct hd_buf *out)
+void hd_res_serialize(const struct hd_res *res, bool keep_alive, bool head_only, struct hd_buf *out)
 {
     int status = res->status ? res->status : 500;
     hd_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, hd_status_text(status),

@@ -12,12 +12,12 @@
 #include "core/buf.h"
 
 struct hd_res {
-    int status;                  /* 0 until a handler sets one */
-    const char *content_type;    /* static string, or NULL with an empty body */
-    struct hd_buf headers;       /* extra "Name: value\r\n" lines */
+    int status;               /* 0 until a handler sets one */
+    const char *content_type; /* static string, or NULL with an empty body */
+    struct hd_buf headers;    /* extra "Name: value\r\n" lines */
     struct hd_buf body;
-    bool close;                  /* close the connection after this response */
-    bool no_store;               /* add Cache-Control: no-store (the default for JSON) */
+    bool close;    /* close the connection after this response */
+    bool no_store; /* add Cache-Control: no-store (the default for JSON) */
 };
 
 void hd_res_reset(struct hd_res *res);

@@ -17,7 +17,7 @@
 #include "core/slice.h"
 
 #define HD_PLACEHOLDER_NAME_MAX 64
-#define HD_PLACEHOLDERS_MAX 32
+#define HD_PLACEHOLDERS_MAX     32
 /* A rendered text longer than this is refused (a template of ~1 KiB with many uses of a long
  * value could otherwise grow without bound). */
 #define HD_RENDER_MAX_OUT (16 * 1024)

@@ -50,7 +50,8 @@ static void check_overrides(const struct hd_trigger *t, const struct hd_placehol
             continue;
         char field[64];
         snprintf(field, sizeof(field), "notification.override[%zu].key", i);
-        hd_problem(p, field, "`%.*s` is not a placeholder of the template; its placeholders are: %s",
+        hd_problem(p, field,
+                   "`%.*s` is not a placeholder of the template; its placeholders are: %s",
                    (int)k.len, k.ptr, names.data);
     }
     for (size_t i = 0; i < ph->n; i++)

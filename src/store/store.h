@@ -64,6 +64,14 @@ int hd_store_key_insert(struct hd_store *s, const struct hd_api_key *k) HD_WUR;
 int hd_store_key_get(struct hd_store *s, const char *client_id, struct hd_arena *ar,
                      struct hd_api_key *out) HD_WUR;
 
+/* The account's keys, revoked ones included, oldest first (at most max). */
+int hd_store_key_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                      struct hd_api_key *out, size_t max, size_t *count) HD_WUR;
+/* Revokes an active key of the account; HD_E_NOT_FOUND when there is none (or it is already
+ * revoked). */
+int hd_store_key_revoke(struct hd_store *s, const char *account_id, const char *client_id,
+                        int64_t now) HD_WUR;
+
 /* ---- systems ---- */
 struct hd_system {
     char id[HD_SYSTEM_ID_BUF];

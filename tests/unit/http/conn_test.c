@@ -172,7 +172,8 @@ Test(conn, garbage_is_400_and_closes)
 
 Test(conn, unknown_path_is_404_and_keeps_connection)
 {
-    const char *out = feed("GET /nope HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *out =
+        feed("GET /nope HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n");
     cr_assert(strstr(out, "HTTP/1.1 404 "));
     cr_assert(strstr(out, "HTTP/1.1 200 "));
 }

@@ -1,0 +1,189 @@
+/* jwt.c: HS256 JSON Web Tokens, RFC 7519 over the JWS compact serialization (RFC 7515 §7.1).
+ *
+ * Verification order is deliberate: the token is split and its HMAC-SHA256 signature checked
+ * (constant-time compare) before any JSON is parsed, so without the key nobody reaches the
+ * JSON parser. Then the header must name alg "HS256" exactly: the token never chooses its own
+ * algorithm (RFC 8725 §2.1, §3.1), so "none" and every other alg are refused. The token is
+ * read only within len; it need not be NUL-terminated. */
+#include "auth/jwt.h"
+
+#include <openssl/crypto.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/secret.h"
+#include "core/b64.h"
+#include "core/mem.h"
+
+/* base64url of the 32-byte HMAC-SHA256, unpadded */
+#define SIG_TEXT_LEN 43
+
+struct parts {
+    const char *header, *payload, *sig;
+    size_t header_len, payload_len, sig_len;
+};
+
+static int fail(const char **why, const char *sentence)
+{
+    if (why)
+        *why = sentence;
+    return HD_E_UNAUTHORIZED;
+}
+
+/* RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature). Returns
+ * NULL, or what is wrong. */
+static const char *split(const char *token, size_t len, struct parts *p)
+{
+    if (len > HD_JWT_MAX_LEN)
+        return "The token is too long.";
+    const char *end = token + len;
+    const char *dot1 = len ? memchr(token, '.', len) : NULL;
+    const char *dot2 = dot1 ? memchr(dot1 + 1, '.', (size_t)(end - dot1 - 1)) : NULL;
+    if (!dot2 || memchr(dot2 + 1, '.', (size_t)(end - dot2 - 1)))
+        return "The token is not three dot-separated parts.";
+    p->header = token;
+    p->header_len = (size_t)(dot1 - token);
+    p->payload = dot1 + 1;
+    p->payload_len = (size_t)(dot2 - dot1 - 1);
+    p->sig = dot2 + 1;
+    p->sig_len = (size_t)(end - dot2 - 1);
+    return NULL;
+}
+
+/* The signing input is everything before the second dot (RFC 7515 §5.2). */
+static bool signature_ok(const struct parts *p, const unsigned char *key, size_t keylen)
+{
+    unsigned char sig[HD_B64_DECODED_SIZE(SIG_TEXT_LEN)], mac[HD_SHA256_LEN];
+    size_t n;
+    if (p->sig_len != SIG_TEXT_LEN || hd_b64url_decode(p->sig, p->sig_len, sig, &n) < 0 ||
+        n != HD_SHA256_LEN)
+        return false;
+    hd_hmac_sha256(key, keylen, p->header, p->header_len + 1 + p->payload_len, mac);
+    return CRYPTO_memcmp(sig, mac, HD_SHA256_LEN) == 0;
+}
+
+/* Decodes one base64url part and parses it as a JSON object, duplicate members refused
+ * (RFC 7519 §4 allows a parser to reject them). Returns a new reference or NULL. */
+static json_t *parse_object(const char *text, size_t len)
+{
+    unsigned char buf[HD_B64_DECODED_SIZE(HD_JWT_MAX_LEN)];
+    size_t n;
+    if (hd_b64url_decode(text, len, buf, &n) < 0)
+        return NULL;
+    json_t *j = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static bool string_is(const json_t *v, const char *s)
+{
+    /* jansson refuses \u0000 when decoding, so the value holds no NUL and strcmp is exact */
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* RFC 7515 §4.1.1 alg, §4.1.9 typ; §4.1.11: "crit" lists extensions that must be understood,
+ * and herald understands none. Returns NULL, or what is wrong. */
+static const char *header_problem(const json_t *h)
+{
+    if (!string_is(json_object_get(h, "alg"), "HS256"))
+        return "The token's algorithm is not HS256.";
+    const json_t *typ = json_object_get(h, "typ");
+    if (typ && !string_is(typ, "JWT"))
+        return "The token's type is not JWT.";
+    if (json_object_get(h, "crit"))
+        return "The token has critical header extensions.";
+    return NULL;
+}
+
+/* Compares a NumericDate (an integer or a real, RFC 7519 §2) with now: -1, 0 or 1. */
+static int compare_date(const json_t *v, int64_t now_s)
+{
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        return (i > now_s) - (i < now_s);
+    }
+    double d = json_real_value(v);
+    return (d > (double)now_s) - (d < (double)now_s);
+}
+
+/* RFC 7519 §4.1.4 exp (required by herald) and §4.1.5 nbf. Returns NULL, or what is wrong. */
+static const char *time_problem(const json_t *claims, int64_t now_s)
+{
+    const json_t *exp = json_object_get(claims, "exp");
+    const json_t *nbf = json_object_get(claims, "nbf");
+    if (!json_is_number(exp))
+        return "The token has no numeric exp claim.";
+    if (compare_date(exp, now_s) <= 0)
+        return "The token has expired.";
+    if (nbf && !json_is_number(nbf))
+        return "The token's nbf claim is not a number.";
+    if (nbf && compare_date(nbf, now_s) > 0)
+        return "The token is not valid yet.";
+    return NULL;
+}
+
+char *hd_jwt_sign(const json_t *claims, const unsigned char *key, size_t keylen)
+{
+    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    if (!json_is_object(claims))
+        return NULL;
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    if (!payload)
+        return NULL;
+    size_t hlen = sizeof(header) - 1, plen = strlen(payload);
+    /* each bound counts a NUL: room for the two dots and the final NUL */
+    char *out = hd_xmalloc(HD_B64_ENCODED_SIZE(hlen) + HD_B64_ENCODED_SIZE(plen) +
+                           HD_B64_ENCODED_SIZE(HD_SHA256_LEN));
+    size_t o = hd_b64url_encode(out, (const unsigned char *)header, hlen);
+    out[o++] = '.';
+    o += hd_b64url_encode(out + o, (const unsigned char *)payload, plen);
+    free(payload);
+    unsigned char mac[HD_SHA256_LEN];
+    hd_hmac_sha256(key, keylen, out, o, mac);
+    out[o++] = '.';
+    hd_b64url_encode(out + o, mac, sizeof(mac));
+    return out;
+}
+
+int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_t keylen,
+                  int64_t now_s, json_t **claims, const char **why)
+{
+    struct parts p;
+    *claims = NULL;
+    const char *problem = split(token, len, &p);
+    if (problem)
+        return fail(why, problem);
+    if (!signature_ok(&p, key, keylen))
+        return fail(why, "The token's signature is invalid.");
+    json_t *header = parse_object(p.header, p.header_len);
+    if (!header)
+        return fail(why, "The token header is not a base64url JSON object.");
+    problem = header_problem(header);
+    json_decref(header);
+    if (problem)
+        return fail(why, problem);
+    json_t *payload = parse_object(p.payload, p.payload_len);
+    if (!payload)
+        return fail(why, "The token payload is not a base64url JSON object.");
+    problem = time_problem(payload, now_s);
+    if (problem) {
+        json_decref(payload);
+        return fail(why, problem);
+    }
+    *claims = payload;
+    return 0;
+}
+
+int hd_jwt_peek(const char *token, size_t len, json_t **claims)
+{
+    struct parts p;
+    *claims = NULL;
+    if (split(token, len, &p))
+        return HD_E_UNAUTHORIZED;
+    *claims = parse_object(p.payload, p.payload_len);
+    return *claims ? 0 : HD_E_UNAUTHORIZED;
+}
