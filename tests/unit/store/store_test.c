@@ -1,0 +1,586 @@
+/* store_test.c: the store.h contract, run against SQLite in a fresh temporary directory per test.
+ *
+ * Each test opens its own store in a mkdtemp() directory and removes it afterwards. A second raw
+ * sqlite3 connection is used only to check what the interface cannot show (applied migrations)
+ * and to set delivery state, which has no store call yet. */
+#include <criterion/criterion.h>
+
+#include <ftw.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define NOW 1800000000000LL /* 2027-01-15 */
+#define DAY (86400LL * 1000)
+
+static char dir[64];
+static struct hd_store *store;
+static struct hd_arena *ar;
+static struct hd_account mine = {.name = "Acme", .created_at = NOW};
+static struct hd_account other = {.name = "Other", .created_at = NOW + 1};
+static struct hd_system sys = {.name = "ServiceNow", .created_at = NOW};
+static struct hd_template tpl = {.name = "Lead",
+                                 .title = "New lead",
+                                 .description = "Opportunity ###OPP###",
+                                 .button_text = "Open",
+                                 .button_url = "https://crm.example.com/###ID###",
+                                 .type = "push",
+                                 .placeholders_json = "[\"OPP\",\"ID\"]",
+                                 .created_at = NOW};
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void make_dir(void)
+{
+    strcpy(dir, "/tmp/hd_store_test_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void setup(void)
+{
+    make_dir();
+    char err[256] = "";
+    cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
+    ar = hd_arena_create();
+}
+
+static void teardown(void)
+{
+    hd_store_close(store);
+    hd_arena_destroy(ar);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+/* Tests that fork: they open their stores after forking, never before (SQLite forbids it). */
+TestSuite(store_procs, .init = make_dir, .fini = teardown);
+
+static void seed_ids(void)
+{
+    hd_id_uuid4(mine.id);
+    hd_id_uuid4(other.id);
+    hd_id_hex(sys.id, 16);
+    strcpy(sys.account_id, mine.id);
+    hd_random_bytes(sys.signing_secret, sizeof(sys.signing_secret));
+    hd_id_uuid4(tpl.id);
+    strcpy(tpl.system_id, sys.id);
+}
+
+/* Account mine with system sys and template tpl; account other, empty. */
+static void seed(void)
+{
+    if (!mine.id[0])
+        seed_ids();
+    cr_assert_eq(hd_store_account_insert(store, &mine), 0);
+    cr_assert_eq(hd_store_account_insert(store, &other), 0);
+    cr_assert_eq(hd_store_system_insert(store, &sys), 0);
+    cr_assert_eq(hd_store_template_insert(store, &tpl), 0);
+}
+
+/* A notification of tpl created at `created` (its UUIDv7 sorts by it), live [start, end). */
+static struct hd_notification notif(int64_t created, int64_t start, int64_t end)
+{
+    struct hd_notification n = {.created_by = "key1",
+                                .type = "push",
+                                .title = "console name",
+                                .runtime_title = "New lead",
+                                .runtime_description = "Opportunity Acme",
+                                .start_at = start,
+                                .end_at = end,
+                                .created_at = created};
+    hd_id_uuid7(n.id, created);
+    strcpy(n.account_id, mine.id);
+    strcpy(n.system_id, sys.id);
+    strcpy(n.template_id, tpl.id);
+    return n;
+}
+
+static void send_to(struct hd_notification *n, const char *user)
+{
+    const char *users[] = {user};
+    cr_assert_eq(hd_store_notification_insert(store, n, users, 1, NULL, 0), 0);
+}
+
+static struct hd_feed_query query(const char *user)
+{
+    return (struct hd_feed_query){
+        .system_id = sys.id, .end_user_id = user, .now = NOW, .history_ms = 90 * DAY, .limit = 50};
+}
+
+static size_t feed(struct hd_feed_query q, struct hd_feed_item *out)
+{
+    size_t count = 99;
+    cr_assert_eq(hd_store_feed(store, &q, ar, out, &count), 0);
+    return count;
+}
+
+static size_t unread(const char *user)
+{
+    struct hd_feed_query q = query(user);
+    size_t count = 99;
+    cr_assert_eq(hd_store_feed_unread_count(store, &q, &count), 0);
+    return count;
+}
+
+/* Runs one statement on a raw connection to the test's database. */
+static int64_t raw(const char *sql)
+{
+    char path[128];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    snprintf(path, sizeof(path), "%s/herald.db", dir);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    int rc = sqlite3_step(st);
+    cr_assert(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s", sqlite3_errmsg(db));
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+Test(store, open_twice_shares_secret_and_schema)
+{
+    unsigned char a[HD_SECRET_LEN], b[HD_SECRET_LEN], zero[HD_SECRET_LEN] = {0};
+    cr_assert_eq(hd_store_server_secret(store, a), 0);
+    struct hd_store *second;
+    char err[256] = "";
+    cr_assert_eq(hd_store_open(dir, &second, err, sizeof(err)), 0, "reopen: %s", err);
+    cr_assert_eq(hd_store_server_secret(second, b), 0);
+    hd_store_close(second);
+    cr_assert_arr_eq(a, b, sizeof(a));
+    cr_assert_arr_neq(a, zero, sizeof(a));
+    cr_assert_eq(hd_store_server_secret(store, b), 0);
+    cr_assert_arr_eq(a, b, sizeof(a));
+    cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), 1);
+    cr_assert_eq(raw("SELECT version FROM schema_migrations"), 1);
+    cr_assert_eq(raw("SELECT count(*) FROM sqlite_schema WHERE name = 'notifications'"), 1);
+}
+
+Test(store, open_rejects_a_file_as_directory)
+{
+    char path[128], err[256] = "";
+    struct hd_store *s = (struct hd_store *)1;
+    snprintf(path, sizeof(path), "%s/herald.db", dir);
+    cr_assert_eq(hd_store_open(path, &s, err, sizeof(err)), HD_E_STORAGE);
+    cr_assert_null(s);
+    cr_assert_neq(err[0], '\0');
+}
+
+struct opener {
+    const char *dir;
+    int rc;
+    unsigned char secret[HD_SECRET_LEN];
+};
+
+static void *open_and_secret(void *arg)
+{
+    struct opener *o = arg;
+    struct hd_store *s;
+    char err[256];
+    o->rc = hd_store_open(o->dir, &s, err, sizeof(err));
+    if (o->rc == 0) {
+        o->rc = hd_store_server_secret(s, o->secret);
+        hd_store_close(s);
+    }
+    return NULL;
+}
+
+Test(store, concurrent_first_open_migrates_once)
+{
+    char fresh[128];
+    snprintf(fresh, sizeof(fresh), "%s/nested/data", dir);
+    struct opener o[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        o[i] = (struct opener){.dir = fresh, .rc = -1};
+        cr_assert_eq(pthread_create(&t[i], NULL, open_and_secret, &o[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(o[i].rc, 0, "opener %d: %d", i, o[i].rc);
+        cr_assert_arr_eq(o[i].secret, o[0].secret, HD_SECRET_LEN);
+    }
+}
+
+Test(store, accounts)
+{
+    struct hd_account got;
+    cr_assert_eq(hd_store_account_first(store, ar, &got), HD_E_NOT_FOUND);
+    seed();
+    cr_assert_eq(hd_store_account_first(store, ar, &got), 0);
+    cr_assert_str_eq(got.id, mine.id);
+    cr_assert_str_eq(got.name, "Acme");
+    cr_assert_eq(got.created_at, NOW);
+    cr_assert_eq(hd_store_account_get(store, other.id, ar, &got), 0);
+    cr_assert_str_eq(got.name, "Other");
+    cr_assert_eq(hd_store_account_get(store, "nope", ar, &got), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_account_insert(store, &mine), HD_E_CONFLICT);
+}
+
+Test(store, api_keys)
+{
+    seed();
+    struct hd_api_key k = {.client_id = "hd_abc", .name = "ci", .scopes = 5, .created_at = NOW};
+    strcpy(k.account_id, mine.id);
+    memset(k.secret_hash, 0xab, sizeof(k.secret_hash));
+    cr_assert_eq(hd_store_key_insert(store, &k), 0);
+    struct hd_api_key got;
+    cr_assert_eq(hd_store_key_get(store, "hd_abc", ar, &got), 0);
+    cr_assert_str_eq(got.client_id, "hd_abc");
+    cr_assert_str_eq(got.account_id, mine.id);
+    cr_assert_str_eq(got.name, "ci");
+    cr_assert_eq(got.scopes, 5);
+    cr_assert_arr_eq(got.secret_hash, k.secret_hash, sizeof(k.secret_hash));
+    cr_assert_eq(got.created_at, NOW);
+    cr_assert_eq(got.revoked_at, 0);
+    cr_assert_eq(hd_store_key_insert(store, &k), HD_E_CONFLICT);
+    cr_assert_eq(hd_store_key_get(store, "hd_none", ar, &got), HD_E_NOT_FOUND);
+    strcpy(k.client_id, "hd_orphan");
+    strcpy(k.account_id, "no-such-account");
+    cr_assert_eq(hd_store_key_insert(store, &k), HD_E_NOT_FOUND);
+}
+
+Test(store, systems)
+{
+    seed();
+    struct hd_system got, list[4];
+    cr_assert_eq(hd_store_system_get(store, mine.id, sys.id, ar, &got), 0);
+    cr_assert_str_eq(got.id, sys.id);
+    cr_assert_str_eq(got.account_id, mine.id);
+    cr_assert_str_eq(got.name, "ServiceNow");
+    cr_assert_arr_eq(got.signing_secret, sys.signing_secret, HD_SECRET_LEN);
+    cr_assert_eq(hd_store_system_get(store, other.id, sys.id, ar, &got), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_system_get_any(store, sys.id, ar, &got), 0);
+    cr_assert_str_eq(got.account_id, mine.id);
+    cr_assert_eq(hd_store_system_get_any(store, "0123", ar, &got), HD_E_NOT_FOUND);
+
+    struct hd_system older = sys, newer = sys;
+    hd_id_hex(older.id, 16);
+    hd_id_hex(newer.id, 16);
+    older.created_at = NOW - 10;
+    newer.created_at = NOW + 10;
+    cr_assert_eq(hd_store_system_insert(store, &newer), 0);
+    cr_assert_eq(hd_store_system_insert(store, &older), 0);
+    cr_assert_eq(hd_store_system_insert(store, &older), HD_E_CONFLICT);
+    size_t n = 99;
+    cr_assert_eq(hd_store_system_list(store, mine.id, ar, list, 4, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(list[0].id, older.id);
+    cr_assert_str_eq(list[1].id, sys.id);
+    cr_assert_str_eq(list[2].id, newer.id);
+    cr_assert_eq(hd_store_system_list(store, mine.id, ar, list, 2, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(hd_store_system_list(store, other.id, ar, list, 4, &n), 0);
+    cr_assert_eq(n, 0);
+}
+
+Test(store, templates_with_and_without_button)
+{
+    seed();
+    struct hd_template got, plain = tpl;
+    cr_assert_eq(hd_store_template_get(store, sys.id, tpl.id, ar, &got), 0);
+    cr_assert_str_eq(got.id, tpl.id);
+    cr_assert_str_eq(got.system_id, sys.id);
+    cr_assert_str_eq(got.name, "Lead");
+    cr_assert_str_eq(got.title, "New lead");
+    cr_assert_str_eq(got.description, "Opportunity ###OPP###");
+    cr_assert_str_eq(got.button_text, "Open");
+    cr_assert_str_eq(got.button_url, "https://crm.example.com/###ID###");
+    cr_assert_str_eq(got.type, "push");
+    cr_assert_str_eq(got.placeholders_json, "[\"OPP\",\"ID\"]");
+    cr_assert_eq(got.created_at, NOW);
+
+    hd_id_uuid4(plain.id);
+    plain.button_text = plain.button_url = NULL;
+    plain.type = "popup";
+    plain.placeholders_json = "[]";
+    cr_assert_eq(hd_store_template_insert(store, &plain), 0);
+    cr_assert_eq(hd_store_template_get(store, sys.id, plain.id, ar, &got), 0);
+    cr_assert_null(got.button_text);
+    cr_assert_null(got.button_url);
+    cr_assert_str_eq(got.type, "popup");
+    cr_assert_eq(hd_store_template_get(store, "ffff", tpl.id, ar, &got), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_template_insert(store, &plain), HD_E_CONFLICT);
+    hd_id_uuid4(plain.id);
+    strcpy(plain.system_id, "0000000000000000000000000000dead");
+    cr_assert_eq(hd_store_template_insert(store, &plain), HD_E_NOT_FOUND);
+}
+
+Test(store, end_users_upsert_and_count_unknown)
+{
+    seed();
+    struct hd_end_user u = {.id = "ada@example.com",
+                            .name = "Ada",
+                            .email = "ada@example.com",
+                            .attributes_json = "{\"dept\":\"R&D\"}",
+                            .created_at = NOW,
+                            .updated_at = NOW};
+    strcpy(u.system_id, sys.id);
+    bool created = false;
+    cr_assert_eq(hd_store_end_user_upsert(store, &u, &created), 0);
+    cr_assert(created);
+    u.name = "Ada L.";
+    u.created_at = u.updated_at = NOW + 5;
+    cr_assert_eq(hd_store_end_user_upsert(store, &u, &created), 0);
+    cr_assert_not(created);
+    cr_assert_eq(raw("SELECT count(*) FROM end_users WHERE name = 'Ada L.' AND created_at = "
+                     "1800000000000 AND updated_at = 1800000000005"),
+                 1);
+
+    const char *ids[] = {"ada@example.com", "bob@example.com", "eve@example.com"};
+    size_t unknown = 99;
+    cr_assert_eq(hd_store_end_users_count_unknown(store, sys.id, ids, 3, &unknown), 0);
+    cr_assert_eq(unknown, 2);
+    cr_assert_eq(hd_store_end_users_count_unknown(store, "other", ids, 3, &unknown), 0);
+    cr_assert_eq(unknown, 3);
+    strcpy(u.system_id, "0000000000000000000000000000dead");
+    cr_assert_eq(hd_store_end_user_upsert(store, &u, &created), HD_E_NOT_FOUND);
+}
+
+Test(store, feed_direct_targets)
+{
+    seed();
+    struct hd_notification n = notif(NOW - 1000, NOW - 1000, NOW + DAY);
+    n.button_text = "Open";
+    n.button_url = "https://crm.example.com/42";
+    send_to(&n, "ada");
+    struct hd_feed_item items[8];
+    cr_assert_eq(feed(query("ada"), items), 1);
+    cr_assert_str_eq(items[0].n.id, n.id);
+    cr_assert_str_eq(items[0].n.account_id, mine.id);
+    cr_assert_str_eq(items[0].n.system_id, sys.id);
+    cr_assert_str_eq(items[0].n.template_id, tpl.id);
+    cr_assert_str_eq(items[0].n.created_by, "key1");
+    cr_assert_str_eq(items[0].n.runtime_title, "New lead");
+    cr_assert_str_eq(items[0].n.button_url, "https://crm.example.com/42");
+    cr_assert_eq(items[0].n.end_at, NOW + DAY);
+    cr_assert_eq(items[0].n.cancelled_at, 0);
+    cr_assert_eq(items[0].seen_at, 0);
+    cr_assert_eq(feed(query("bob"), items), 0);
+    struct hd_feed_query q = query("ada");
+    q.system_id = "0000000000000000000000000000dead";
+    cr_assert_eq(feed(q, items), 0);
+    cr_assert_eq(unread("ada"), 1);
+    cr_assert_eq(unread("bob"), 0);
+}
+
+Test(store, feed_through_audiences)
+{
+    seed();
+    struct hd_audience a = {.name = "R&D", .created_at = NOW};
+    hd_id_uuid4(a.id);
+    strcpy(a.system_id, sys.id);
+    const char *members[] = {"ada", "bob", "ada"};
+    cr_assert_eq(hd_store_audience_insert(store, &a, members, 3), 0);
+    cr_assert_eq(raw("SELECT count(*) FROM audience_members"), 2);
+
+    struct hd_notification n = notif(NOW - 1000, NOW - 1000, NOW + DAY);
+    const char *users[] = {"ada"}, *auds[] = {a.id};
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 1, auds, 1), 0);
+    cr_assert_eq(raw("SELECT count(*) FROM notification_users"), 1);
+    cr_assert_eq(raw("SELECT count(*) FROM notification_audiences"), 1);
+    struct hd_feed_item items[8];
+    cr_assert_eq(feed(query("ada"), items), 1, "direct and audience count once");
+    cr_assert_eq(feed(query("bob"), items), 1);
+    cr_assert_str_eq(items[0].n.id, n.id);
+    cr_assert_eq(feed(query("eve"), items), 0);
+    cr_assert_eq(unread("bob"), 1);
+    cr_assert_eq(raw("SELECT locked_at FROM templates"), NOW - 1000, "the template is locked");
+}
+
+Test(store, notification_insert_checks_ownership)
+{
+    seed();
+    struct hd_audience a = {.name = "Elsewhere", .created_at = NOW};
+    struct hd_system sys2 = sys;
+    hd_id_hex(sys2.id, 16);
+    cr_assert_eq(hd_store_system_insert(store, &sys2), 0);
+    hd_id_uuid4(a.id);
+    strcpy(a.system_id, sys2.id);
+    cr_assert_eq(hd_store_audience_insert(store, &a, NULL, 0), 0);
+
+    struct hd_notification n = notif(NOW, NOW, NOW + DAY);
+    const char *users[] = {"ada", "ada"}, *auds[] = {a.id};
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 1, auds, 1), HD_E_NOT_FOUND);
+    strcpy(n.account_id, other.id);
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 1, NULL, 0), HD_E_NOT_FOUND);
+    n = notif(NOW, NOW, NOW + DAY);
+    strcpy(n.system_id, sys2.id);
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 1, NULL, 0), HD_E_NOT_FOUND);
+    n = notif(NOW, NOW, NOW + DAY);
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 2, NULL, 0), HD_E_CONFLICT);
+    cr_assert_eq(raw("SELECT count(*) FROM notifications"), 0, "failed inserts roll back");
+    cr_assert_eq(raw("SELECT count(*) FROM notification_users"), 0);
+    cr_assert_eq(raw("SELECT count(*) FROM templates WHERE locked_at IS NOT NULL"), 0);
+    struct hd_feed_item items[2];
+    cr_assert_eq(feed(query("ada"), items), 0);
+}
+
+Test(store, feed_time_window_and_cancel)
+{
+    seed();
+    struct hd_notification future = notif(NOW - 5000, NOW + 60000, NOW + DAY);
+    struct hd_notification cancelled = notif(NOW - 4000, NOW - 4000, NOW + DAY);
+    struct hd_notification recent = notif(NOW - 3000, NOW - 10 * DAY, NOW - DAY);
+    struct hd_notification ancient = notif(NOW - 2000, NOW - 200 * DAY, NOW - 100 * DAY);
+    struct hd_notification active = notif(NOW - 1000, NOW - 1000, NOW + DAY);
+    cancelled.cancelled_at = NOW - 500;
+    send_to(&future, "ada");
+    send_to(&cancelled, "ada");
+    send_to(&recent, "ada");
+    send_to(&ancient, "ada");
+    send_to(&active, "ada");
+    struct hd_feed_item items[8];
+    cr_assert_eq(feed(query("ada"), items), 2);
+    cr_assert_str_eq(items[0].n.id, active.id);
+    cr_assert_str_eq(items[1].n.id, recent.id, "expired within history is listed");
+    cr_assert_eq(unread("ada"), 1, "expired ones are not unread");
+    struct hd_feed_query q = query("ada");
+    q.now = NOW + 61000;
+    cr_assert_eq(feed(q, items), 3, "a scheduled one appears at its start");
+    cr_assert_str_eq(items[0].n.id, active.id);
+    cr_assert_str_eq(items[1].n.id, recent.id);
+    cr_assert_str_eq(items[2].n.id, future.id, "ordered by id, that is by creation");
+    q.history_ms = 0;
+    cr_assert_eq(feed(q, items), 2, "no history: only unexpired ones");
+}
+
+Test(store, feed_pages_newest_first)
+{
+    seed();
+    struct hd_notification n[7];
+    for (int i = 0; i < 7; i++) {
+        n[i] = notif(NOW - 10000 + i * 10, NOW - 10000, NOW + DAY);
+        send_to(&n[i], "ada");
+    }
+    struct hd_feed_item items[8];
+    struct hd_feed_query q = query("ada");
+    q.limit = 3;
+    const int expect[] = {6, 5, 4, 3, 2, 1, 0};
+    size_t seen = 0, got;
+    while ((got = feed(q, items)) > 0) {
+        for (size_t i = 0; i < got; i++)
+            cr_assert_str_eq(items[i].n.id, n[expect[seen + i]].id, "item %zu", seen + i);
+        seen += got;
+        q.before = hd_arena_strdup(ar, items[got - 1].n.id);
+    }
+    cr_assert_eq(seen, 7);
+    q.limit = 0;
+    cr_assert_eq(feed(q, items), 0);
+}
+
+Test(store, feed_read_state)
+{
+    seed();
+    struct hd_notification a = notif(NOW - 3000, NOW - 3000, NOW + DAY);
+    struct hd_notification b = notif(NOW - 2000, NOW - 2000, NOW + DAY);
+    struct hd_notification c = notif(NOW - 1000, NOW - 1000, NOW + DAY);
+    send_to(&a, "ada");
+    send_to(&b, "ada");
+    send_to(&c, "ada");
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO delivery_state (notification_id, system_id, end_user_id, received_at,"
+             " seen_at, dismissed_at) VALUES ('%s', '%s', 'ada', 1, 2, NULL), ('%s', '%s', "
+             "'ada', 1, 2, 3)",
+             b.id, sys.id, c.id, sys.id);
+    raw(sql);
+    struct hd_feed_item items[8];
+    cr_assert_eq(feed(query("ada"), items), 2, "dismissed ones leave the list");
+    cr_assert_str_eq(items[0].n.id, b.id);
+    cr_assert_eq(items[0].received_at, 1);
+    cr_assert_eq(items[0].seen_at, 2);
+    cr_assert_eq(items[0].dismissed_at, 0);
+    struct hd_feed_query q = query("ada");
+    q.unread_only = true;
+    cr_assert_eq(feed(q, items), 1);
+    cr_assert_str_eq(items[0].n.id, a.id);
+    cr_assert_eq(unread("ada"), 1);
+}
+
+struct writer {
+    const char *dir;
+    int id, failures;
+};
+
+/* Each thread has its own connection, as each event loop and CLI command does. */
+static void *write_many(void *arg)
+{
+    struct writer *w = arg;
+    struct hd_store *s;
+    char err[256], user[32];
+    if (hd_store_open(w->dir, &s, err, sizeof(err)) != 0) {
+        w->failures = -1;
+        return NULL;
+    }
+    for (int i = 0; i < 100; i++) {
+        struct hd_notification n = notif(NOW - 100000 + i * 2 + w->id, NOW - DAY, NOW + DAY);
+        struct hd_end_user u = {.id = user, .created_at = NOW, .updated_at = NOW};
+        const char *users[] = {"ada"};
+        snprintf(user, sizeof(user), "user-%d-%d", w->id, i % 10);
+        strcpy(u.system_id, sys.id);
+        bool created;
+        w->failures += hd_store_notification_insert(s, &n, users, 1, NULL, 0) != 0;
+        w->failures += hd_store_end_user_upsert(s, &u, &created) != 0;
+    }
+    hd_store_close(s);
+    return NULL;
+}
+
+/* The child process waits for the parent's seed rows, then writes like a CLI command would. */
+static pid_t fork_writer(int *go)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        char c = 0;
+        close(fds[1]);
+        struct writer w = {dir, 2, 0};
+        if (read(fds[0], &c, 1) == 1)
+            write_many(&w);
+        _exit(w.failures == 0 && c == 'g' ? 0 : 1);
+    }
+    close(fds[0]);
+    *go = fds[1];
+    return pid;
+}
+
+/* Two threads, each with its own connection, and another process, all writing at once. */
+Test(store_procs, concurrent_writers_on_three_connections)
+{
+    seed_ids();
+    int go, status;
+    pid_t child = fork_writer(&go);
+    char err[256] = "";
+    cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
+    ar = hd_arena_create();
+    seed();
+    struct writer w[2] = {{dir, 0, 0}, {dir, 1, 0}};
+    pthread_t t[2];
+    cr_assert_eq(write(go, "g", 1), 1);
+    close(go);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, write_many, &w[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(w[i].failures, 0, "writer %d had %d failures", i, w[i].failures);
+    }
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer process failed");
+    cr_assert_eq(raw("SELECT count(*) FROM notifications"), 300);
+    cr_assert_eq(raw("SELECT count(*) FROM end_users"), 30);
+    cr_assert_eq(unread("ada"), 300);
+}
