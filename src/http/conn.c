@@ -66,13 +66,19 @@ static int on_message_begin(llhttp_t *p)
 {
     struct hd_conn *c = conn_of(p);
     if (!c->rq)
-        c->rq = hd_xcalloc(1, sizeof(*c->rq));
-    struct hd_buf head = c->rq->head, body = c->rq->body;
-    head.len = body.len = 0;
-    memset(c->rq, 0, sizeof(*c->rq));
-    c->rq->head = head;
-    c->rq->body = body;
-    c->rq->url.off = 0;
+        c->rq = hd_http_take_inflight(c->http);
+    struct inflight *rq = c->rq;
+    /* only what accumulates is reset; header slots are cleared as they are reached */
+    rq->head.len = rq->body.len = 0;
+    rq->url = (struct span){0, 0};
+    rq->nheaders = rq->header_bytes = rq->nparams = 0;
+    rq->names[0] = rq->values[0] = (struct span){0, 0};
+    rq->route = NULL;
+    rq->match_err = 0;
+    rq->allow[0] = '\0';
+    rq->err = 0;
+    rq->why = NULL;
+    rq->value_end = NULL;
     c->request_started = hd_time_mono_ms();
     return 0;
 }
@@ -132,6 +138,8 @@ static int on_header_value_complete(llhttp_t *p)
     if (rq->values[rq->nheaders].len == 0)
         rq->values[rq->nheaders].off = (uint32_t)rq->head.len;
     rq->nheaders++;
+    if (rq->nheaders < HD_HEADERS_MAX)
+        rq->names[rq->nheaders] = rq->values[rq->nheaders] = (struct span){0, 0};
     return 0;
 }
 
@@ -353,13 +361,17 @@ void hd_conn_feed(struct hd_conn *c, const char *data, size_t len)
 
 /* ---- socket I/O ---- */
 
+/* Asks epoll for what the connection waits for now; a syscall only when that changes. */
 static void set_events(struct hd_conn *c)
 {
     bool reading = c->out.len < OUT_HIGH_WATER && !c->want_close;
-    uint32_t ev = (reading ? EPOLLIN : 0) | (c->out.len ? EPOLLOUT : 0);
-    if (hd_loop_mod(c->http->loop, &c->io, ev | EPOLLRDHUP) != 0)
-        hd_conn_close(c);
+    uint32_t ev = (reading ? EPOLLIN | EPOLLRDHUP : 0) | (c->out.len ? EPOLLOUT : 0);
     c->reading = reading;
+    if (ev == c->events)
+        return;
+    c->events = ev;
+    if (hd_loop_mod(c->http->loop, &c->io, ev) != 0)
+        hd_conn_close(c);
 }
 
 /* Writes what is pending; closes when asked to and done. */
@@ -409,12 +421,32 @@ static void send_responses(struct hd_conn *c)
 
 static void release_inflight(struct hd_conn *c)
 {
-    if (!c->rq)
-        return;
-    hd_buf_free(&c->rq->head);
-    hd_buf_free(&c->rq->body);
-    free(c->rq);
+    if (c->rq)
+        hd_http_give_inflight(c->http, c->rq);
     c->rq = NULL;
+}
+
+struct inflight *hd_inflight_new(void)
+{
+    return hd_xcalloc(1, sizeof(struct inflight));
+}
+
+void hd_inflight_free(struct inflight *rq)
+{
+    if (!rq)
+        return;
+    hd_buf_free(&rq->head);
+    hd_buf_free(&rq->body);
+    free(rq);
+}
+
+void hd_inflight_trim(struct inflight *rq)
+{
+    /* a big body or header block is not kept for the next request */
+    if (rq->head.cap > 8192)
+        hd_buf_free(&rq->head);
+    if (rq->body.cap > 8192)
+        hd_buf_free(&rq->body);
 }
 
 static void on_readable(struct hd_conn *c)
@@ -457,6 +489,7 @@ void hd_conn_init(struct hd_conn *c, struct hd_http *h, int fd, const char *remo
     c->io.on_event = on_event;
     c->http = h;
     c->reading = true;
+    c->events = EPOLLIN | EPOLLRDHUP;
     c->last_active = hd_time_mono_ms();
     snprintf(c->remote, sizeof(c->remote), "%s", remote);
     llhttp_init(&c->parser, HTTP_REQUEST, &h->settings);

@@ -29,6 +29,7 @@ struct hd_conn {
     bool closed;     /* fd closed, waiting to be freed after the turn */
     bool want_close; /* close once out is flushed */
     bool reading;    /* EPOLLIN is on */
+    uint32_t events; /* what epoll watches for */
     char remote[48];
 };
 
@@ -39,9 +40,11 @@ struct hd_http {
     struct hd_http_config cfg;
     llhttp_settings_t settings;
     struct hd_conn *conns, *dead;
-    struct hd_res res;      /* reused for every response */
-    struct hd_buf out;      /* responses of one read, before they are sent */
-    struct hd_arena *arena; /* one request's allocations */
+    struct hd_res res;          /* reused for every response */
+    struct hd_buf out;          /* responses of one read, before they are sent */
+    struct hd_arena *arena;     /* one request's allocations */
+    struct inflight *spare[64]; /* request buffers for reuse, so requests cost no malloc */
+    size_t nspare;
     bool shutting_down;
 };
 
@@ -57,6 +60,13 @@ void hd_conn_feed(struct hd_conn *c, const char *data, size_t len);
 /* Closes the fd and moves the connection to the dead list (freed by hd_conn_free_dead). */
 void hd_conn_close(struct hd_conn *c);
 void hd_conn_free_dead(struct hd_http *h);
+/* Request buffers: new, freed, trimmed of big allocations (conn.c), and the thread's pool of
+ * them (http.c). */
+struct inflight *hd_inflight_new(void);
+void hd_inflight_free(struct inflight *rq);
+void hd_inflight_trim(struct inflight *rq);
+struct inflight *hd_http_take_inflight(struct hd_http *h);
+void hd_http_give_inflight(struct hd_http *h, struct inflight *rq);
 /* The llhttp callbacks every connection uses. */
 void hd_conn_settings(llhttp_settings_t *s);
 /* Answers 408 to a request that took too long, then closes. */

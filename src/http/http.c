@@ -128,10 +128,27 @@ void hd_http_destroy(struct hd_http *h)
         hd_loop_del(h->loop, &h->listener);
         close(h->listener.fd);
     }
+    while (h->nspare)
+        hd_inflight_free(h->spare[--h->nspare]);
     hd_res_free(&h->res);
     hd_buf_free(&h->out);
     hd_arena_destroy(h->arena);
     free(h);
+}
+
+struct inflight *hd_http_take_inflight(struct hd_http *h)
+{
+    return h->nspare ? h->spare[--h->nspare] : hd_inflight_new();
+}
+
+void hd_http_give_inflight(struct hd_http *h, struct inflight *rq)
+{
+    if (h->nspare == sizeof(h->spare) / sizeof(h->spare[0])) {
+        hd_inflight_free(rq);
+        return;
+    }
+    hd_inflight_trim(rq);
+    h->spare[h->nspare++] = rq;
 }
 
 void hd_http_tick(struct hd_http *h)

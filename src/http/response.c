@@ -125,22 +125,42 @@ const char *hd_http_date(void)
     return cached;
 }
 
+static void put_size(struct hd_buf *out, size_t v)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    hd_buf_append(out, digits + sizeof(digits) - n, n);
+}
+
+/* Hand-assembled rather than printf'd: this runs for every response. */
 void hd_res_serialize(const struct hd_res *res, bool keep_alive, bool head_only, struct hd_buf *out)
 {
     int status = res->status ? res->status : 500;
-    hd_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, hd_status_text(status),
-                  hd_http_date());
-    if (res->content_type)
-        hd_buf_printf(out, "Content-Type: %s\r\n", res->content_type);
-    if (status != 204 && status != 304)
-        hd_buf_printf(out, "Content-Length: %zu\r\n", res->body.len);
-    if (res->no_store)
-        hd_buf_puts(out, "Cache-Control: no-store\r\n");
+    bool has_body = status != 204 && status != 304;
+    hd_buf_puts(out, "HTTP/1.1 ");
+    put_size(out, (size_t)status);
+    hd_buf_append(out, " ", 1);
+    hd_buf_puts(out, hd_status_text(status));
+    hd_buf_puts(out, "\r\nDate: ");
+    hd_buf_puts(out, hd_http_date());
+    if (res->content_type) {
+        hd_buf_puts(out, "\r\nContent-Type: ");
+        hd_buf_puts(out, res->content_type);
+    }
+    if (has_body) {
+        hd_buf_puts(out, "\r\nContent-Length: ");
+        put_size(out, res->body.len);
+    }
+    hd_buf_puts(out, res->no_store ? "\r\nCache-Control: no-store\r\n" : "\r\n");
     hd_buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
     if (!keep_alive || res->close)
         hd_buf_puts(out, "Connection: close\r\n");
     hd_buf_append(out, res->headers.data, res->headers.len);
     hd_buf_append(out, "\r\n", 2);
-    if (!head_only && status != 204 && status != 304)
+    if (!head_only && has_body)
         hd_buf_append(out, res->body.data, res->body.len);
 }

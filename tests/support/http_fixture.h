@@ -59,6 +59,8 @@ static inline const char *fixture_feed(struct fixture *f, const char *data, size
 static inline void fixture_stop(struct fixture *f)
 {
     hd_conn_release(&f->conn);
+    while (f->http.nspare)
+        hd_inflight_free(f->http.spare[--f->http.nspare]);
     hd_res_free(&f->http.res);
     hd_buf_free(&f->http.out);
     hd_arena_destroy(f->http.arena);
