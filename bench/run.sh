@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# run.sh: the foundation benchmarks, on this machine, loader and server side by side.
+#   1. GET /healthz requests/s (wrk -t2 -c100)
+#   2. POST /oauth/token requests/s (client credentials, HTTP Basic)
+#   3. server memory per idle keep-alive connection (RSS delta over N connections)
+# Usage: bench/run.sh [DURATION_SECONDS] [IDLE_CONNECTIONS]; needs wrk (apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+idle=${2:-10000}
+command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)"; exit 1; }
+[ -x build/herald ] || make build
+cc -O2 -Wall -o build/idle_conns bench/idle_conns.c
+
+data=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+build/herald serve --listen 127.0.0.1:$port --data "$data" --access-log 0 \
+  --max-connections 100000 >"$data/out.txt" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 50); do grep -q listening "$data/out.txt" && break; sleep 0.1; done
+id=$(awk '/Client ID/ {print $3}' "$data/out.txt")
+secret=$(awk '/Client secret/ {print $3}' "$data/out.txt")
+export HERALD_BASIC=$(printf '%s:%s' "$id" "$secret" | base64 -w0)
+url=http://127.0.0.1:$port
+
+echo "== GET /healthz, wrk -t2 -c100 -d${duration}s"
+wrk -t2 -c100 -d"${duration}s" -s bench/healthz.lua "$url/healthz" | grep -E 'Requests/sec|p50'
+echo "== POST /oauth/token, wrk -t2 -c100 -d${duration}s"
+wrk -t2 -c100 -d"${duration}s" -s bench/token.lua "$url/oauth/token" | grep -E 'Requests/sec|p50'
+
+echo "== memory per idle keep-alive connection ($idle connections)"
+rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
+before=$(rss)
+build/idle_conns 127.0.0.1 $port "$idle" 5 >"$data/idle.txt" &
+loader=$!
+for _ in $(seq 300); do grep -q ready "$data/idle.txt" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+after=$(rss)
+wait $loader
+echo "RSS before ${before} KiB, with $idle idle connections ${after} KiB:" \
+  "$(( (after - before) * 1024 / idle )) bytes per connection"
