@@ -284,7 +284,7 @@ static void run_handler(struct hd_conn *c, struct hd_req *req, struct hd_res *re
         return;
     }
     if (rq->match_err) {
-        hd_res_error(res, HD_E_NOT_FOUND, "No such endpoint; see /docs/openapi.yaml.", NULL);
+        hd_res_error(res, HD_E_NOT_FOUND, "No such endpoint.", NULL);
         return;
     }
     if (decode_params(req, rq)) {
