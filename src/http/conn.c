@@ -80,6 +80,7 @@ static int on_message_begin(llhttp_t *p)
     rq->why = NULL;
     rq->value_end = NULL;
     c->request_started = hd_time_mono_ms();
+    c->in_message = true;
     return 0;
 }
 
@@ -312,6 +313,7 @@ static void dispatch(struct hd_conn *c)
     struct hd_header hdrs[HD_HEADERS_MAX];
     struct hd_req req;
     build_req(c, &req, hdrs);
+    c->in_message = false;
     hd_res_reset(&h->res);
     run_handler(c, &req, &h->res);
     bool keep = llhttp_should_keep_alive(&c->parser) && !h->shutting_down && !h->res.close;
@@ -462,7 +464,7 @@ static void on_readable(struct hd_conn *c)
     c->last_active = hd_time_mono_ms();
     hd_conn_feed(c, buf, (size_t)n);
     /* between requests, keep no buffers: idle connections must stay small */
-    if (llhttp_get_errno(&c->parser) == HPE_OK && c->parser.finish == HTTP_FINISH_SAFE)
+    if (!c->in_message)
         release_inflight(c);
     send_responses(c);
 }
@@ -551,7 +553,7 @@ void hd_conn_free_dead(struct hd_http *h)
 
 bool hd_conn_idle(const struct hd_conn *c)
 {
-    return !c->rq && c->out.len == 0;
+    return !c->in_message && c->out.len == 0;
 }
 
 void hd_conn_timeout(struct hd_conn *c)

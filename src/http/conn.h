@@ -29,6 +29,7 @@ struct hd_conn {
     bool closed;     /* fd closed, waiting to be freed after the turn */
     bool want_close; /* close once out is flushed */
     bool reading;    /* EPOLLIN is on */
+    bool in_message; /* a request has begun and is not answered yet */
     uint32_t events; /* what epoll watches for */
     char remote[48];
 };

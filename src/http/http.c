@@ -158,7 +158,7 @@ void hd_http_tick(struct hd_http *h)
         next = c->next;
         if (c->out.len && now - c->last_active > h->cfg.write_timeout_ms)
             hd_conn_close(c);
-        else if (c->rq && now - c->request_started > h->cfg.request_timeout_ms)
+        else if (c->in_message && now - c->request_started > h->cfg.request_timeout_ms)
             hd_conn_timeout(c);
         else if (hd_conn_idle(c) &&
                  (h->shutting_down || now - c->last_active > h->cfg.idle_timeout_ms))
