@@ -28,7 +28,7 @@ struct worker {
     int listen_fd;
     struct hd_loop *loop;
     struct hd_http *http;
-    struct hd_app app;
+    struct hd_app *app; /* one of shared->apps */
     int64_t stop_deadline;
 };
 
@@ -42,7 +42,7 @@ static bool worker_tick(void *arg)
     if (!atomic_load(&stopping))
         return true;
     if (!w->stop_deadline) {
-        w->stop_deadline = hd_time_mono_ms() + w->app.shared->cfg->shutdown_grace_ms;
+        w->stop_deadline = hd_time_mono_ms() + w->app->shared->cfg->shutdown_grace_ms;
         hd_http_shutdown(w->http);
     }
     if (hd_time_mono_ms() >= w->stop_deadline)
@@ -67,7 +67,7 @@ static void worker_wake(void *arg)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    const struct hd_config *cfg = w->app.shared->cfg;
+    const struct hd_config *cfg = w->app->shared->cfg;
     struct hd_http_config hc = {
         .router = &hd_api_router,
         .request_timeout_ms = cfg->request_timeout_ms,
@@ -75,7 +75,7 @@ static void *worker_main(void *arg)
         .write_timeout_ms = cfg->write_timeout_ms,
         .max_conns = (size_t)cfg->max_conns,
         .conns_open = &conns_open,
-        .app = &w->app,
+        .app = w->app,
     };
     w->http = hd_http_create(w->loop, w->listen_fd, &hc);
     if (!w->http) {
@@ -166,9 +166,10 @@ static int start_workers(struct worker *w, int n, struct hd_app_shared *shared,
 {
     char err[256];
     for (int i = 0; i < n; i++) {
-        w[i].app.shared = shared;
+        w[i].app = &shared->apps[i];
+        w[i].app->shared = shared;
         w[i].loop = hd_loop_create();
-        if (!w[i].loop || hd_store_open(location, &w[i].app.store, err, sizeof(err))) {
+        if (!w[i].loop || hd_store_open(location, &w[i].app->store, err, sizeof(err))) {
             hd_log(HD_LOG_ERROR, "worker %d: %s", i, w[i].loop ? err : "no event loop");
             return HD_E_INTERNAL;
         }
@@ -220,7 +221,9 @@ int hd_server_run(const struct hd_config *cfg)
     int n = cfg->workers > 0 ? cfg->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
     n = n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : n;
     struct worker *w = hd_xcalloc((size_t)n, sizeof(*w));
-    struct hd_app_shared shared = {.cfg = cfg, .started_at = hd_time_now_ms()};
+    struct hd_app_shared shared = {
+        .cfg = cfg, .started_at = hd_time_now_ms(), .conns_open = &conns_open, .napps = (size_t)n};
+    shared.apps = hd_xcalloc((size_t)n, sizeof(*shared.apps));
     shared.throttle = hd_throttle_create(10, 60 * 1000);
     sigset_t set;
     block_signals(&set);
@@ -241,12 +244,14 @@ int hd_server_run(const struct hd_config *cfg)
     for (int i = 0; i < started; i++)
         pthread_join(w[i].thread, NULL);
     for (int i = 0; i < n; i++) {
-        hd_store_close(w[i].app.store);
+        if (w[i].app)
+            hd_store_close(w[i].app->store);
         hd_loop_destroy(w[i].loop);
         if (i >= started && w[i].listen_fd > 0)
             close(w[i].listen_fd);
     }
     hd_throttle_destroy(shared.throttle);
+    free(shared.apps);
     free(w);
     hd_log(HD_LOG_INFO, "stopped");
     return rc ? 1 : 0;

@@ -14,7 +14,7 @@
 #include "core/time.h"
 
 #define KEYS_LIST_MAX 1000
-#define NAME_MAX_LEN 200
+#define NAME_MAX_LEN  200
 
 static const char *const key_fields[] = {"name", "scopes", NULL};
 
@@ -31,9 +31,8 @@ static json_t *scope_list(unsigned scopes)
 static json_t *present_key(const struct hd_api_key *k)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:o}", "clientId", k->client_id, "name", k->name,
-                     "scopes", scope_list(k->scopes), "createdAt",
-                     hd_present_time(k->created_at), "revokedAt",
-                     hd_present_time(k->revoked_at));
+                     "scopes", scope_list(k->scopes), "createdAt", hd_present_time(k->created_at),
+                     "revokedAt", hd_present_time(k->revoked_at));
 }
 
 static unsigned read_scopes(struct hd_problems *p, json_t *body)
@@ -50,8 +49,9 @@ static unsigned read_scopes(struct hd_problems *p, json_t *body)
     {
         const char *s = json_string_value(v);
         if (!s || hd_scope_parse(hd_slice_of(s), &one, &bad) || !one)
-            hd_problem(p, "scopes", "\"%.64s\" is not a scope; use notifications:write, "
-                                    "notifications:read, admin:write or admin:read",
+            hd_problem(p, "scopes",
+                       "\"%.64s\" is not a scope; use notifications:write, "
+                       "notifications:read, admin:write or admin:read",
                        s ? s : "(not a string)");
         else
             scopes |= one;
@@ -67,8 +67,8 @@ int hd_api_key_create(struct hd_req *req, struct hd_res *res)
         return rc;
     struct hd_problems p = {0};
     hd_check_fields(&p, body, "", key_fields);
-    const char *name = hd_arena_strdup(req->arena,
-                                       hd_get_string(&p, body, "", "name", true, 1, NAME_MAX_LEN));
+    const char *name =
+        hd_arena_strdup(req->arena, hd_get_string(&p, body, "", "name", true, 1, NAME_MAX_LEN));
     unsigned scopes = read_scopes(&p, body);
     json_decref(body);
     if (hd_problems_any(&p))

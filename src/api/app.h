@@ -17,6 +17,8 @@ enum hd_auth_kind {
     HD_AUTH_END_USER, /* an end-user token (header or ?access_token=) */
 };
 
+struct hd_app;
+
 /* Read-only after start, shared by every thread. */
 struct hd_app_shared {
     const struct hd_config *cfg;
@@ -24,13 +26,26 @@ struct hd_app_shared {
     unsigned char server_secret[HD_SECRET_LEN];
     char issuer[320];
     int64_t started_at;
+    struct hd_app *apps; /* every thread's context, for /metrics */
+    size_t napps;
+    atomic_size_t *conns_open;
+};
+
+/* Counted by one thread, read by /metrics on any: no cache line is shared on the hot path. */
+struct hd_app_counters {
     atomic_ullong requests, triggers;
 };
 
 struct hd_app {
     struct hd_store *store; /* this thread's connection */
     struct hd_app_shared *shared;
+    struct hd_app_counters counters;
 };
+
+static inline void hd_app_count(atomic_ullong *counter)
+{
+    atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
 
 static inline struct hd_app *hd_app_of(const struct hd_req *req)
 {

@@ -119,7 +119,7 @@ static int end_user_token(struct hd_req *req, struct hd_res *res)
 
 int hd_api_guard(struct hd_req *req, struct hd_res *res)
 {
-    hd_app_of(req)->shared->requests++;
+    hd_app_count(&hd_app_of(req)->counters.requests);
     switch (req->route->auth) {
     case HD_AUTH_API: return api_token(req, res);
     case HD_AUTH_END_USER: return end_user_token(req, res);

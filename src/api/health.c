@@ -17,6 +17,11 @@ int hd_api_healthz(struct hd_req *req, struct hd_res *res)
 int hd_api_metrics(struct hd_req *req, struct hd_res *res)
 {
     struct hd_app_shared *s = hd_app_of(req)->shared;
+    unsigned long long requests = 0, triggers = 0;
+    for (size_t i = 0; i < s->napps; i++) {
+        requests += atomic_load_explicit(&s->apps[i].counters.requests, memory_order_relaxed);
+        triggers += atomic_load_explicit(&s->apps[i].counters.triggers, memory_order_relaxed);
+    }
     struct hd_buf b = {0};
     hd_buf_printf(&b,
                   "# HELP herald_api_requests_total Requests that matched a route.\n"
@@ -27,9 +32,12 @@ int hd_api_metrics(struct hd_req *req, struct hd_res *res)
                   "herald_triggers_total %llu\n"
                   "# HELP herald_uptime_seconds Seconds since the server started.\n"
                   "# TYPE herald_uptime_seconds gauge\n"
-                  "herald_uptime_seconds %lld\n",
-                  (unsigned long long)s->requests, (unsigned long long)s->triggers,
-                  (long long)((hd_time_now_ms() - s->started_at) / 1000));
+                  "herald_uptime_seconds %lld\n"
+                  "# HELP herald_connections_open Client connections open now.\n"
+                  "# TYPE herald_connections_open gauge\n"
+                  "herald_connections_open %zu\n",
+                  requests, triggers, (long long)((hd_time_now_ms() - s->started_at) / 1000),
+                  atomic_load(s->conns_open));
     hd_res_bytes(res, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
     hd_buf_free(&b);
     return 0;

@@ -290,7 +290,7 @@ static int store_and_answer(struct hd_req *req, struct hd_res *res, struct hd_no
                                           pl->n_audiences);
     if (rc)
         return rc;
-    app->shared->triggers++;
+    hd_app_count(&app->counters.triggers);
     hd_res_headerf(res, "Location", "/v1/notifications/%s", n->id);
     hd_res_json(res, 202, accepted_body(n, pl, unknown, now));
     return 0;

@@ -24,6 +24,11 @@ void hd_log_set_access(int enabled)
     access_enabled = enabled;
 }
 
+int hd_log_access_enabled(void)
+{
+    return access_enabled;
+}
+
 void hd_log(enum hd_log_level level, const char *fmt, ...)
 {
     if (level > threshold)

@@ -13,6 +13,7 @@ enum hd_log_level { HD_LOG_ERROR, HD_LOG_WARN, HD_LOG_INFO, HD_LOG_DEBUG };
 void hd_log_set_level(enum hd_log_level level);
 /* Turns the access log off (benchmarks) or on. */
 void hd_log_set_access(int enabled);
+int hd_log_access_enabled(void);
 void hd_log(enum hd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hd_log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes this thread's buffered access lines to stdout. */

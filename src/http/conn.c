@@ -301,6 +301,8 @@ static void run_handler(struct hd_conn *c, struct hd_req *req, struct hd_res *re
 
 static void log_access(const struct hd_conn *c, const struct hd_req *req, const struct hd_res *res)
 {
+    if (!hd_log_access_enabled())
+        return;
     /* the path only: a query string may carry an access_token */
     hd_log_access("%s \"%.*s %.*s\" %d %zu %lldms", c->remote, (int)req->method_name.len,
                   req->method_name.ptr, (int)req->path.len, req->path.ptr, res->status,

@@ -72,7 +72,7 @@
     X(KEY_INSERT, "INSERT INTO api_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")       \
     X(KEY_GET, "SELECT " KEY_COLS " FROM api_keys WHERE client_id = ?1")                           \
     X(KEY_LIST, "SELECT " KEY_COLS " FROM api_keys WHERE account_id = ?1"                          \
-                " ORDER BY created_at, client_id LIMIT ?2")                                         \
+                " ORDER BY created_at, client_id LIMIT ?2")                                        \
     X(KEY_REVOKE, "UPDATE api_keys SET revoked_at = ?3"                                            \
                   " WHERE client_id = ?1 AND account_id = ?2 AND revoked_at IS NULL")              \
     X(SYSTEM_INSERT, "INSERT INTO systems (" SYSTEM_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)")          \
