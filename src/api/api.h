@@ -5,6 +5,7 @@
 
 #include "http/request.h"
 #include "http/response.h"
+#include "store/store.h"
 
 int hd_api_guard(struct hd_req *req, struct hd_res *res);
 
@@ -18,8 +19,12 @@ int hd_api_metrics(struct hd_req *req, struct hd_res *res);
 int hd_api_system_create(struct hd_req *req, struct hd_res *res);
 int hd_api_system_list(struct hd_req *req, struct hd_res *res);
 int hd_api_system_get(struct hd_req *req, struct hd_res *res);
+/* The key end-user tokens of sys are signed with, as the customer's backend sees it: the
+ * signing secret's text (43 base64url characters), used as the HMAC key byte for byte, the way
+ * JWT libraries take a string secret. */
+#define HD_SIGNING_KEY_BUF 44
+void hd_api_signing_key(const struct hd_system *sys, char out[HD_SIGNING_KEY_BUF]);
 /* Loads the system of path parameter 0 for the caller's account, or answers 404. */
-struct hd_system;
 int hd_api_load_system(struct hd_req *req, struct hd_res *res, struct hd_system *out);
 /* templates.c */
 /* "push" or "popup" for s in any case, else NULL. */

@@ -119,7 +119,9 @@ int hd_api_end_user_token(struct hd_req *req, struct hd_res *res)
     int64_t now = hd_time_now_ms() / 1000;
     json_t *claims = json_pack("{s:s, s:s, s:I, s:I}", "sub", req->params[1].ptr, "sys", sys.id,
                                "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl));
-    char *token = hd_jwt_sign(claims, sys.signing_secret, HD_SECRET_LEN);
+    char key[HD_SIGNING_KEY_BUF];
+    hd_api_signing_key(&sys, key);
+    char *token = hd_jwt_sign(claims, (const unsigned char *)key, strlen(key));
     json_decref(claims);
     hd_res_json(
         res, 201,

@@ -2,6 +2,7 @@
  * and scope columns (RFC 6750 bearer tokens). */
 #include <string.h>
 
+#include "api/api.h"
 #include "api/app.h"
 #include "auth/jwt.h"
 #include "auth/scope.h"
@@ -101,7 +102,9 @@ static int end_user_token(struct hd_req *req, struct hd_res *res)
     json_decref(peek);
     if (found)
         return deny(res, "The token names no known system (claim `sys`).");
-    if (hd_jwt_verify(tok.ptr, tok.len, system.signing_secret, HD_SECRET_LEN,
+    char key[HD_SIGNING_KEY_BUF];
+    hd_api_signing_key(&system, key);
+    if (hd_jwt_verify(tok.ptr, tok.len, (const unsigned char *)key, strlen(key),
                       hd_time_now_ms() / 1000, &claims, &why))
         return deny(res, why);
     const char *sub = claim_string(claims, "sub");

@@ -15,6 +15,11 @@
 
 static const char *const system_fields[] = {"name", NULL};
 
+void hd_api_signing_key(const struct hd_system *sys, char out[HD_SIGNING_KEY_BUF])
+{
+    hd_b64url_encode(out, sys->signing_secret, HD_SECRET_LEN);
+}
+
 int hd_api_system_create(struct hd_req *req, struct hd_res *res)
 {
     struct hd_app *app = hd_app_of(req);
@@ -36,8 +41,8 @@ int hd_api_system_create(struct hd_req *req, struct hd_res *res)
     rc = hd_store_system_insert(app->store, &sys);
     if (rc)
         return rc;
-    char secret[HD_B64_ENCODED_SIZE(HD_SECRET_LEN)];
-    hd_b64url_encode(secret, sys.signing_secret, HD_SECRET_LEN);
+    char secret[HD_SIGNING_KEY_BUF];
+    hd_api_signing_key(&sys, secret);
     json_t *out = hd_present_system(&sys);
     json_object_set_new(out, "signingSecret", json_string(secret));
     hd_res_headerf(res, "Location", "/v1/systems/%s", sys.id);
