@@ -1,0 +1,105 @@
+/* sqlite_db.h: what the SQLite store's files share; never included outside src/store/.
+ *
+ * Each sqlite_*.c file declares its SQL as `static const char SQL_X[]` next to the function that
+ * runs it and gets the prepared statement from hd_sq_stmt(), which caches it by the text's address
+ * on the connection. Adding a store function therefore touches only its own file. Every value is
+ * bound, and every statement is reset (hd_sq_done) as soon as it has been read, so a connection
+ * never holds a read snapshot open between calls. */
+#ifndef HD_STORE_SQLITE_DB_H
+#define HD_STORE_SQLITE_DB_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* Column lists shared by the queries and their row readers. */
+#define ACCOUNT_COLS "id, name, created_at"
+#define KEY_COLS     "client_id, account_id, name, scopes, secret_hash, created_at, revoked_at"
+#define SYSTEM_COLS  "id, account_id, name, signing_secret, created_at"
+#define TEMPLATE_COLS                                                                              \
+    "id, system_id, name, title, description, button_text, button_url, type, placeholders, "       \
+    "created_at"
+#define NOTIF_COLS                                                                                 \
+    "n.id, n.account_id, n.system_id, n.template_id, n.created_by, n.type, n.title, "              \
+    "n.runtime_title, n.runtime_description, n.button_text, n.button_url, n.start_at, n.end_at, "  \
+    "n.created_at, n.cancelled_at"
+
+/* Statement cache slots per connection: a power of two, well above the number of statements. */
+#define HD_SQ_SLOTS 256
+
+struct hd_sq_slot {
+    const char *sql; /* the key: the address of a static SQL text; NULL when free */
+    sqlite3_stmt *st;
+};
+
+/* One connection (SQLITE_OPEN_NOMUTEX: one thread at a time) and its prepared statements, in an
+ * open-addressed table keyed by SQL address. */
+struct hd_store {
+    sqlite3 *db;
+    struct hd_sq_slot stmts[HD_SQ_SLOTS];
+};
+
+/* The statement for sql, which must have static storage (its address is the cache key):
+ * prepared with SQLITE_PREPARE_PERSISTENT on first use; NULL (logged) if preparing fails.
+ * Aborts if the cache is full, which is a programming error. Owned by s until hd_store_close. */
+sqlite3_stmt *hd_sq_stmt(struct hd_store *s, const char *sql);
+
+/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
+ * message names tables and columns, never bound values. */
+int hd_sq_fail(struct hd_store *s, const char *what);
+
+/* Logs a stored value of the wrong type or size; returns HD_E_STORAGE. */
+int hd_sq_corrupt(const char *what) HD_WUR;
+
+/* Ends a use of st: releases its read snapshot and the borrowed (SQLITE_STATIC) values. */
+void hd_sq_done(sqlite3_stmt *st);
+
+/* Bind parameter i; texts and blobs are borrowed until hd_sq_done. A NULL text binds NULL. */
+int hd_sq_bind_text(sqlite3_stmt *st, int i, const char *v) HD_WUR;
+int hd_sq_bind_i64(sqlite3_stmt *st, int i, int64_t v) HD_WUR;
+/* Clamps v to INT64_MAX. */
+int hd_sq_bind_size(sqlite3_stmt *st, int i, size_t v) HD_WUR;
+/* A time of 0 ("not yet") is stored as NULL; reading NULL back as an integer gives 0. */
+int hd_sq_bind_time(sqlite3_stmt *st, int i, int64_t v) HD_WUR;
+int hd_sq_bind_blob(sqlite3_stmt *st, int i, const void *v, size_t n) HD_WUR;
+
+/* A copy of text column i in the arena, or NULL for SQL NULL. */
+const char *hd_sq_col_str(sqlite3_stmt *st, int i, struct hd_arena *ar);
+/* Copies text column i into a fixed array; false if NULL or if it does not fit. */
+bool hd_sq_col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap);
+/* Copies blob column i of exactly len bytes; false otherwise. */
+bool hd_sq_col_blob(sqlite3_stmt *st, int i, void *dst, size_t len);
+
+/* After a bind failed: logs, resets st, returns HD_E_STORAGE (never a caller's error). */
+int hd_sq_bind_failed(struct hd_store *s, sqlite3_stmt *st, const char *what) HD_WUR;
+
+/* Steps a statement that returns no row, then resets it. */
+int hd_sq_run(struct hd_store *s, sqlite3_stmt *st, const char *what) HD_WUR;
+
+/* Like hd_sq_run(), and HD_E_NOT_FOUND when the statement changed no row. */
+int hd_sq_run_changed(struct hd_store *s, sqlite3_stmt *st, const char *what) HD_WUR;
+
+/* Fills out from the current row; false when a value is NULL, too long or mis-sized. */
+typedef bool (*hd_sq_row_reader)(sqlite3_stmt *st, struct hd_arena *ar, void *out);
+
+/* Steps a query for one row and fills out with read(); HD_E_NOT_FOUND without a row. */
+int hd_sq_fetch(struct hd_store *s, sqlite3_stmt *st, hd_sq_row_reader read, struct hd_arena *ar,
+                void *out, const char *what) HD_WUR;
+
+/* Steps a query for up to max rows into the array out of elements of size size. */
+int hd_sq_fetch_many(struct hd_store *s, sqlite3_stmt *st, hd_sq_row_reader read,
+                     struct hd_arena *ar, void *out, size_t size, size_t max, size_t *count,
+                     const char *what) HD_WUR;
+
+/* BEGIN IMMEDIATE: takes the write lock up front instead of failing on upgrade. */
+int hd_sq_begin(struct hd_store *s) HD_WUR;
+/* COMMIT the transaction hd_sq_begin opened. */
+int hd_sq_commit(struct hd_store *s) HD_WUR;
+/* ROLLBACK if a transaction is open; logs a failure. */
+void hd_sq_rollback(struct hd_store *s);
+
+/* Runs body(s, arg) inside BEGIN IMMEDIATE; commits if it returns 0, else rolls back. */
+int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                         const void *arg) HD_WUR;
+
+#endif

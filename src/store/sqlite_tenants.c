@@ -1,0 +1,199 @@
+/* sqlite_tenants.c: the tenants' own rows on SQLite: accounts, their API keys and their systems.
+ *
+ * Every query about a tenant's data takes the account id (store.h); a key or system of another
+ * account reads as HD_E_NOT_FOUND. Keys store only the SHA-256 of the client secret. */
+#include "store/sqlite_db.h"
+
+#include <limits.h>
+
+/* ---- accounts ---- */
+
+static bool read_account(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    struct hd_account *a = out;
+    a->name = hd_sq_col_str(st, 1, ar);
+    a->created_at = sqlite3_column_int64(st, 2);
+    return hd_sq_col_copy(st, 0, a->id, sizeof(a->id)) && a->name;
+}
+
+static const char SQL_ACCOUNT_INSERT[] =
+    "INSERT INTO accounts (" ACCOUNT_COLS ") VALUES (?1, ?2, ?3)";
+
+int hd_store_account_insert(struct hd_store *s, const struct hd_account *a)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_INSERT);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, a->id) || hd_sq_bind_text(st, 2, a->name) ||
+        hd_sq_bind_i64(st, 3, a->created_at))
+        return hd_sq_bind_failed(s, st, "account insert");
+    return hd_sq_run(s, st, "account insert");
+}
+
+static const char SQL_ACCOUNT_FIRST[] =
+    "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY created_at, id LIMIT 1";
+
+int hd_store_account_first(struct hd_store *s, struct hd_arena *ar, struct hd_account *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_FIRST);
+    return st ? hd_sq_fetch(s, st, read_account, ar, out, "account first") : HD_E_STORAGE;
+}
+
+static const char SQL_ACCOUNT_GET[] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1";
+
+int hd_store_account_get(struct hd_store *s, const char *id, struct hd_arena *ar,
+                         struct hd_account *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_GET);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id))
+        return hd_sq_bind_failed(s, st, "account get");
+    return hd_sq_fetch(s, st, read_account, ar, out, "account get");
+}
+
+/* ---- API keys ---- */
+
+static bool read_key(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    struct hd_api_key *k = out;
+    int64_t scopes = sqlite3_column_int64(st, 3);
+    k->name = hd_sq_col_str(st, 2, ar);
+    k->scopes = (unsigned)scopes;
+    k->created_at = sqlite3_column_int64(st, 5);
+    k->revoked_at = sqlite3_column_int64(st, 6);
+    return hd_sq_col_copy(st, 0, k->client_id, sizeof(k->client_id)) &&
+           hd_sq_col_copy(st, 1, k->account_id, sizeof(k->account_id)) && k->name && scopes >= 0 &&
+           scopes <= UINT_MAX && hd_sq_col_blob(st, 4, k->secret_hash, sizeof(k->secret_hash));
+}
+
+static const char SQL_KEY_INSERT[] =
+    "INSERT INTO api_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+int hd_store_key_insert(struct hd_store *s, const struct hd_api_key *k)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_INSERT);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, k->client_id) || hd_sq_bind_text(st, 2, k->account_id) ||
+        hd_sq_bind_text(st, 3, k->name) || hd_sq_bind_i64(st, 4, k->scopes) ||
+        hd_sq_bind_blob(st, 5, k->secret_hash, sizeof(k->secret_hash)) ||
+        hd_sq_bind_i64(st, 6, k->created_at) || hd_sq_bind_time(st, 7, k->revoked_at))
+        return hd_sq_bind_failed(s, st, "key insert");
+    return hd_sq_run(s, st, "key insert");
+}
+
+static const char SQL_KEY_GET[] = "SELECT " KEY_COLS " FROM api_keys WHERE client_id = ?1";
+
+int hd_store_key_get(struct hd_store *s, const char *client_id, struct hd_arena *ar,
+                     struct hd_api_key *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_GET);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, client_id))
+        return hd_sq_bind_failed(s, st, "key get");
+    return hd_sq_fetch(s, st, read_key, ar, out, "key get");
+}
+
+static const char SQL_KEY_LIST[] = "SELECT " KEY_COLS " FROM api_keys WHERE account_id = ?1"
+                                   " ORDER BY created_at, client_id LIMIT ?2";
+
+int hd_store_key_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                      struct hd_api_key *out, size_t max, size_t *count)
+{
+    *count = 0;
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_LIST);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, account_id) || hd_sq_bind_size(st, 2, max))
+        return hd_sq_bind_failed(s, st, "key list");
+    return hd_sq_fetch_many(s, st, read_key, ar, out, sizeof(*out), max, count, "key list");
+}
+
+static const char SQL_KEY_REVOKE[] =
+    "UPDATE api_keys SET revoked_at = ?3"
+    " WHERE client_id = ?1 AND account_id = ?2 AND revoked_at IS NULL";
+
+int hd_store_key_revoke(struct hd_store *s, const char *account_id, const char *client_id,
+                        int64_t now)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_REVOKE);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, client_id) || hd_sq_bind_text(st, 2, account_id) ||
+        hd_sq_bind_i64(st, 3, now))
+        return hd_sq_bind_failed(s, st, "key revoke");
+    return hd_sq_run_changed(s, st, "key revoke");
+}
+
+/* ---- systems ---- */
+
+static bool read_system(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    struct hd_system *y = out;
+    y->name = hd_sq_col_str(st, 2, ar);
+    y->created_at = sqlite3_column_int64(st, 4);
+    return hd_sq_col_copy(st, 0, y->id, sizeof(y->id)) &&
+           hd_sq_col_copy(st, 1, y->account_id, sizeof(y->account_id)) && y->name &&
+           hd_sq_col_blob(st, 3, y->signing_secret, sizeof(y->signing_secret));
+}
+
+static const char SQL_SYSTEM_INSERT[] =
+    "INSERT INTO systems (" SYSTEM_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)";
+
+int hd_store_system_insert(struct hd_store *s, const struct hd_system *sys)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_INSERT);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, sys->id) || hd_sq_bind_text(st, 2, sys->account_id) ||
+        hd_sq_bind_text(st, 3, sys->name) ||
+        hd_sq_bind_blob(st, 4, sys->signing_secret, sizeof(sys->signing_secret)) ||
+        hd_sq_bind_i64(st, 5, sys->created_at))
+        return hd_sq_bind_failed(s, st, "system insert");
+    return hd_sq_run(s, st, "system insert");
+}
+
+static const char SQL_SYSTEM_GET[] = "SELECT " SYSTEM_COLS " FROM systems"
+                                     " WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL";
+
+int hd_store_system_get(struct hd_store *s, const char *account_id, const char *id,
+                        struct hd_arena *ar, struct hd_system *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_GET);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id) || hd_sq_bind_text(st, 2, account_id))
+        return hd_sq_bind_failed(s, st, "system get");
+    return hd_sq_fetch(s, st, read_system, ar, out, "system get");
+}
+
+static const char SQL_SYSTEM_GET_ANY[] =
+    "SELECT " SYSTEM_COLS " FROM systems WHERE id = ?1 AND deleted_at IS NULL";
+
+int hd_store_system_get_any(struct hd_store *s, const char *id, struct hd_arena *ar,
+                            struct hd_system *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_GET_ANY);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id))
+        return hd_sq_bind_failed(s, st, "system get");
+    return hd_sq_fetch(s, st, read_system, ar, out, "system get");
+}
+
+static const char SQL_SYSTEM_LIST[] = "SELECT " SYSTEM_COLS " FROM systems WHERE account_id = ?1"
+                                      " AND deleted_at IS NULL ORDER BY created_at, id LIMIT ?2";
+
+int hd_store_system_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                         struct hd_system *out, size_t max, size_t *count)
+{
+    *count = 0;
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_LIST);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, account_id) || hd_sq_bind_size(st, 2, max))
+        return hd_sq_bind_failed(s, st, "system list");
+    return hd_sq_fetch_many(s, st, read_system, ar, out, sizeof(*out), max, count, "system list");
+}
