@@ -259,6 +259,7 @@ static void build_req(struct hd_conn *c, struct hd_req *req, struct hd_header *h
         .route = rq->route,
         .remote = c->remote,
         .arena = c->http->arena,
+        .conn = c,
         .app = c->http->cfg.app,
     };
 }
@@ -275,38 +276,65 @@ static int decode_params(struct hd_req *req, const struct inflight *rq)
     return 0;
 }
 
-static void run_handler(struct hd_conn *c, struct hd_req *req, struct hd_res *res)
+/* Answers into res, or returns HD_PENDING when the handler suspended the request. */
+static int run_handler(struct hd_conn *c, struct hd_req *req, struct hd_res *res)
 {
     const struct hd_router *r = c->http->cfg.router;
     const struct inflight *rq = c->rq;
     if (rq->match_err == HD_E_METHOD) {
         hd_res_header(res, "Allow", rq->allow);
         hd_res_error(res, HD_E_METHOD, NULL, NULL);
-        return;
+        return 0;
     }
     if (rq->match_err) {
         hd_res_error(res, HD_E_NOT_FOUND, "No such endpoint.", NULL);
-        return;
+        return 0;
     }
     if (decode_params(req, rq)) {
         hd_res_error(res, HD_E_BAD_REQUEST, "A path segment has a malformed %-escape.", NULL);
-        return;
+        return 0;
     }
     int err = r->guard ? r->guard(req, res) : 0;
     if (!err)
         err = rq->route->handler(req, res);
+    if (err == HD_PENDING && c->suspended)
+        return HD_PENDING;
     if (err && !res->status)
-        hd_res_error(res, err, NULL, NULL);
+        hd_res_error(res, err < 0 ? err : HD_E_INTERNAL, NULL, NULL);
+    return 0;
 }
 
-static void log_access(const struct hd_conn *c, const struct hd_req *req, const struct hd_res *res)
+/* The path only: a query string may carry an access_token. */
+static void log_access(const struct hd_conn *c, int method, struct hd_slice path,
+                       const struct hd_res *res)
 {
     if (!hd_log_access_enabled())
         return;
-    /* the path only: a query string may carry an access_token */
-    hd_log_access("%s \"%.*s %.*s\" %d %zu %lldms", c->remote, (int)req->method_name.len,
-                  req->method_name.ptr, (int)req->path.len, req->path.ptr, res->status,
+    hd_log_access("%s \"%s %.*s\" %d %zu %lldms", c->remote,
+                  llhttp_method_name((llhttp_method_t)method), (int)path.len, path.ptr, res->status,
                   res->body.len, (long long)(hd_time_mono_ms() - c->request_started));
+}
+
+/* Serializes the thread's response for c and decides whether the connection stays open. */
+static void answer(struct hd_conn *c, bool keep_alive, int method, struct hd_slice path)
+{
+    struct hd_http *h = c->http;
+    bool keep = keep_alive && !h->shutting_down && !h->res.close;
+    hd_res_serialize(&h->res, keep, method == HTTP_HEAD, &h->out);
+    log_access(c, method, path, &h->res);
+    if (!keep)
+        c->want_close = true;
+}
+
+/* Remembers what the answer of a suspended request will need. */
+static void suspend(struct hd_conn *c, const struct hd_req *req)
+{
+    struct hd_pending *p = hd_xmalloc(sizeof(*p));
+    p->keep_alive = llhttp_should_keep_alive(&c->parser);
+    p->method = req->method;
+    p->path_len = req->path.len < sizeof(p->path) ? req->path.len : sizeof(p->path);
+    memcpy(p->path, req->path.ptr, p->path_len);
+    c->pending = p;
 }
 
 static void dispatch(struct hd_conn *c)
@@ -317,13 +345,11 @@ static void dispatch(struct hd_conn *c)
     build_req(c, &req, hdrs);
     c->in_message = false;
     hd_res_reset(&h->res);
-    run_handler(c, &req, &h->res);
-    bool keep = llhttp_should_keep_alive(&c->parser) && !h->shutting_down && !h->res.close;
-    hd_res_serialize(&h->res, keep, req.method == HTTP_HEAD, &h->out);
-    log_access(c, &req, &h->res);
+    if (run_handler(c, &req, &h->res) == HD_PENDING)
+        suspend(c, &req);
+    else
+        answer(c, llhttp_should_keep_alive(&c->parser), req.method, req.path);
     hd_arena_reset(h->arena);
-    if (!keep)
-        c->want_close = true;
 }
 
 /* Answers a request that failed while being parsed, and closes: the rest of the stream cannot
@@ -360,6 +386,11 @@ void hd_conn_feed(struct hd_conn *c, const char *data, size_t len)
         dispatch(c);
         len -= (size_t)(stop - data);
         data = stop;
+        if (c->suspended) {
+            /* pipelined requests wait for the suspended one's answer, in order */
+            hd_buf_append(&c->held, data, len);
+            return;
+        }
     }
 }
 
@@ -368,7 +399,7 @@ void hd_conn_feed(struct hd_conn *c, const char *data, size_t len)
 /* Asks epoll for what the connection waits for now; a syscall only when that changes. */
 static void set_events(struct hd_conn *c)
 {
-    bool reading = c->out.len < OUT_HIGH_WATER && !c->want_close;
+    bool reading = c->out.len < OUT_HIGH_WATER && !c->want_close && !c->suspended;
     uint32_t ev = (reading ? EPOLLIN | EPOLLRDHUP : 0) | (c->out.len ? EPOLLOUT : 0);
     c->reading = reading;
     if (ev == c->events)
@@ -504,6 +535,42 @@ void hd_conn_release(struct hd_conn *c)
 {
     release_inflight(c);
     hd_buf_free(&c->out);
+    hd_buf_free(&c->held);
+    free(c->pending);
+    c->pending = NULL;
+}
+
+struct hd_conn *hd_req_suspend(struct hd_req *req)
+{
+    struct hd_conn *c = req->conn;
+    c->suspended = true;
+    return c;
+}
+
+void hd_http_resume(struct hd_conn *c, void (*fill)(struct hd_res *res, void *arg), void *arg)
+{
+    struct hd_pending *p = c->pending;
+    c->pending = NULL;
+    c->suspended = false;
+    if (c->closed) { /* the client left; hd_conn_free_dead takes it now */
+        free(p);
+        return;
+    }
+    struct hd_http *h = c->http;
+    hd_res_reset(&h->res);
+    fill(&h->res, arg);
+    answer(c, p->keep_alive, p->method, (struct hd_slice){p->path, p->path_len});
+    free(p);
+    hd_arena_reset(h->arena);
+    if (c->held.len && !c->want_close) {
+        struct hd_buf held = c->held;
+        c->held = (struct hd_buf){0};
+        hd_conn_feed(c, held.data, held.len);
+        hd_buf_free(&held);
+    }
+    if (!c->in_message)
+        release_inflight(c);
+    send_responses(c);
 }
 
 struct hd_conn *hd_conn_open(struct hd_http *h, int fd, const char *remote)
@@ -543,19 +610,28 @@ void hd_conn_close(struct hd_conn *c)
     atomic_fetch_sub(h->cfg.conns_open, 1);
 }
 
+/* A suspended connection stays on the dead list until its answer arrives: the code that will
+ * resume it still holds the pointer. */
 void hd_conn_free_dead(struct hd_http *h)
 {
+    struct hd_conn *waiting = NULL;
     while (h->dead) {
         struct hd_conn *c = h->dead;
         h->dead = c->next;
+        if (c->suspended) {
+            c->next = waiting;
+            waiting = c;
+            continue;
+        }
         hd_conn_release(c);
         free(c);
     }
+    h->dead = waiting;
 }
 
 bool hd_conn_idle(const struct hd_conn *c)
 {
-    return !c->in_message && c->out.len == 0;
+    return !c->in_message && !c->suspended && c->out.len == 0;
 }
 
 void hd_conn_timeout(struct hd_conn *c)

@@ -17,6 +17,14 @@
 
 struct inflight;
 
+/* What the answer of a suspended request needs to know (see hd_req_suspend). */
+struct hd_pending {
+    bool keep_alive;
+    int method;
+    size_t path_len;
+    char path[120]; /* for the access log */
+};
+
 struct hd_conn {
     struct hd_io io;
     struct hd_http *http;
@@ -26,11 +34,14 @@ struct hd_conn {
     struct hd_buf out;   /* bytes the socket did not take yet */
     int64_t last_active; /* monotonic ms */
     int64_t request_started;
-    bool closed;     /* fd closed, waiting to be freed after the turn */
-    bool want_close; /* close once out is flushed */
-    bool reading;    /* EPOLLIN is on */
-    bool in_message; /* a request has begun and is not answered yet */
-    uint32_t events; /* what epoll watches for */
+    bool closed;                /* fd closed, waiting to be freed after the turn */
+    bool want_close;            /* close once out is flushed */
+    bool reading;               /* EPOLLIN is on */
+    bool in_message;            /* a request has begun and is not answered yet */
+    bool suspended;             /* a handler will answer later (hd_http_resume) */
+    struct hd_pending *pending; /* while suspended */
+    struct hd_buf held;         /* input after the suspended request, parsed once it is answered */
+    uint32_t events;            /* what epoll watches for */
     char remote[48];
 };
 

@@ -190,7 +190,7 @@ void hd_http_shutdown(struct hd_http *h)
 
 bool hd_http_done(const struct hd_http *h)
 {
-    return h->shutting_down && !h->conns;
+    return h->shutting_down && !h->conns && !h->dead;
 }
 
 void hd_http_close_all(struct hd_http *h)

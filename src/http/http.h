@@ -37,6 +37,14 @@ struct hd_http *hd_http_create(struct hd_loop *loop, int listen_fd,
                                const struct hd_http_config *cfg);
 void hd_http_destroy(struct hd_http *h);
 
+/* For a handler that will answer later (after a group commit, say): marks the request
+ * suspended and returns the handle to resume it with; the handler then returns HD_PENDING.
+ * Later requests pipelined on the connection wait, in order. */
+struct hd_conn *hd_req_suspend(struct hd_req *req);
+/* On the connection's loop thread, exactly once per suspension: fill(res, arg) writes the
+ * answer, unless the client has gone (then fill is not called), and the connection carries on. */
+void hd_http_resume(struct hd_conn *c, void (*fill)(struct hd_res *res, void *arg), void *arg);
+
 /* Timeouts; call about once a second. */
 void hd_http_tick(struct hd_http *h);
 /* Frees connections closed during the turn. */

@@ -2,6 +2,7 @@
 #include "http/loop.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -16,7 +17,8 @@
 struct hd_loop {
     int epfd;
     struct hd_io wake;
-    const struct hd_loop_hooks *hooks;
+    pthread_mutex_t lock; /* guards the posted tasks */
+    struct hd_loop_task *head, *tail;
 };
 
 static void on_wake(struct hd_io *io, uint32_t events)
@@ -29,6 +31,7 @@ static void on_wake(struct hd_io *io, uint32_t events)
 struct hd_loop *hd_loop_create(void)
 {
     struct hd_loop *loop = hd_xcalloc(1, sizeof(*loop));
+    pthread_mutex_init(&loop->lock, NULL);
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     loop->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     loop->wake.on_event = on_wake;
@@ -47,6 +50,7 @@ void hd_loop_destroy(struct hd_loop *loop)
         close(loop->wake.fd);
     if (loop->epfd >= 0)
         close(loop->epfd);
+    pthread_mutex_destroy(&loop->lock);
     free(loop);
 }
 
@@ -74,6 +78,35 @@ void hd_loop_wake(struct hd_loop *loop)
     (void)n; /* a full counter still wakes the loop */
 }
 
+void hd_loop_post(struct hd_loop *loop, struct hd_loop_task *task)
+{
+    task->next = NULL;
+    pthread_mutex_lock(&loop->lock);
+    bool was_empty = !loop->head;
+    if (loop->tail)
+        loop->tail->next = task;
+    else
+        loop->head = task;
+    loop->tail = task;
+    pthread_mutex_unlock(&loop->lock);
+    if (was_empty)
+        hd_loop_wake(loop);
+}
+
+/* Runs what other threads posted, taking the whole list under the lock at once. */
+static void run_posted(struct hd_loop *loop)
+{
+    pthread_mutex_lock(&loop->lock);
+    struct hd_loop_task *t = loop->head;
+    loop->head = loop->tail = NULL;
+    pthread_mutex_unlock(&loop->lock);
+    while (t) {
+        struct hd_loop_task *next = t->next;
+        t->run(t);
+        t = next;
+    }
+}
+
 void hd_loop_run(struct hd_loop *loop, int tick_ms, const struct hd_loop_hooks *hooks)
 {
     struct epoll_event events[MAX_EVENTS];
@@ -86,7 +119,10 @@ void hd_loop_run(struct hd_loop *loop, int tick_ms, const struct hd_loop_hooks *
         for (int i = 0; i < n; i++) {
             struct hd_io *io = events[i].data.ptr;
             io->on_event(io, events[i].events);
-            if (io == &loop->wake && hooks->on_wake)
+            if (io != &loop->wake)
+                continue;
+            run_posted(loop);
+            if (hooks->on_wake)
                 hooks->on_wake(hooks->arg);
         }
         if (hooks->after_turn)

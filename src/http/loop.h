@@ -16,6 +16,13 @@ struct hd_io {
     void (*on_event)(struct hd_io *io, uint32_t events);
 };
 
+/* A function to run on a loop's thread; embedded in whatever the poster hands over, so posting
+ * allocates nothing. */
+struct hd_loop_task {
+    void (*run)(struct hd_loop_task *task);
+    struct hd_loop_task *next;
+};
+
 struct hd_loop_hooks {
     /* Returns false to end hd_loop_run. */
     bool (*tick)(void *arg);
@@ -36,5 +43,8 @@ void hd_loop_del(struct hd_loop *loop, struct hd_io *io);
 void hd_loop_run(struct hd_loop *loop, int tick_ms, const struct hd_loop_hooks *hooks);
 /* Thread-safe: makes the loop call hooks->on_wake soon. */
 void hd_loop_wake(struct hd_loop *loop);
+/* Thread-safe: task->run(task) will be called on the loop's thread, in posting order. The task
+ * must stay valid until then. */
+void hd_loop_post(struct hd_loop *loop, struct hd_loop_task *task);
 
 #endif

@@ -19,6 +19,7 @@
 #define HD_ROUTE_PARAMS_MAX 4
 
 struct hd_route;
+struct hd_conn;
 
 struct hd_header {
     struct hd_slice name, value;
@@ -47,6 +48,7 @@ struct hd_req {
     const char *remote;     /* peer address, for logs and throttling */
     struct hd_arena *arena; /* freed after the response */
     void *app;              /* the application's per-thread context */
+    struct hd_conn *conn;   /* opaque: for hd_req_suspend */
 };
 
 /* The value of the first header named name, or a slice with ptr NULL. */

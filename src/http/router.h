@@ -14,6 +14,9 @@
 
 /* A handler answers into res. Returning a negative enum hd_err without setting res->status
  * sends that error with its default message. */
+/* Returned by a handler that called hd_req_suspend(): the answer comes later. */
+#define HD_PENDING 1
+
 typedef int (*hd_handler_fn)(struct hd_req *req, struct hd_res *res);
 
 struct hd_route {
