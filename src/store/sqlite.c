@@ -31,6 +31,10 @@
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
+/* Inside a batch (hd_store_batch_begin), each write is a savepoint of the batch's transaction. */
+static const char SQL_SAVEPOINT[] = "SAVEPOINT one_call";
+static const char SQL_RELEASE[] = "RELEASE one_call";
+static const char SQL_UNDO[] = "ROLLBACK TO one_call";
 
 /* ---- the statement cache ---- */
 
@@ -230,9 +234,32 @@ void hd_sq_rollback(struct hd_store *s)
         hd_log(HD_LOG_ERROR, "store: rollback failed");
 }
 
+static int exec_cached(struct hd_store *s, const char *sql, const char *what)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, sql);
+    return st ? hd_sq_run(s, st, what) : HD_E_STORAGE;
+}
+
+/* Within a batch: the body's changes stay in the batch, or are undone alone if it fails. */
+static int in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                        const void *arg)
+{
+    int err = exec_cached(s, SQL_SAVEPOINT, "savepoint");
+    if (err)
+        return err;
+    err = body(s, arg);
+    if (err && exec_cached(s, SQL_UNDO, "rollback to savepoint"))
+        hd_log(HD_LOG_ERROR, "store: rollback to savepoint failed");
+    if (exec_cached(s, SQL_RELEASE, "release savepoint") && !err)
+        err = HD_E_STORAGE;
+    return err;
+}
+
 int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg)
 {
+    if (!sqlite3_get_autocommit(s->db))
+        return in_savepoint(s, body, arg);
     int err = hd_sq_begin(s);
     if (err)
         return err;
@@ -242,6 +269,19 @@ int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, cons
     if (err)
         hd_sq_rollback(s);
     return err;
+}
+
+int hd_store_batch_begin(struct hd_store *s)
+{
+    return hd_sq_begin(s);
+}
+
+int hd_store_batch_end(struct hd_store *s, bool commit)
+{
+    int err = commit ? hd_sq_commit(s) : HD_E_STORAGE;
+    if (err)
+        hd_sq_rollback(s);
+    return commit ? err : 0;
 }
 
 /* ---- opening, migrations ---- */

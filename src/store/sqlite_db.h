@@ -98,7 +98,8 @@ int hd_sq_commit(struct hd_store *s) HD_WUR;
 /* ROLLBACK if a transaction is open; logs a failure. */
 void hd_sq_rollback(struct hd_store *s);
 
-/* Runs body(s, arg) inside BEGIN IMMEDIATE; commits if it returns 0, else rolls back. */
+/* Runs body(s, arg) inside BEGIN IMMEDIATE; commits if it returns 0, else rolls back. Inside a
+ * batch (hd_store_batch_begin) it is a savepoint of the batch instead. */
 int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg) HD_WUR;
 

@@ -31,6 +31,13 @@ struct hd_store;
 int hd_store_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen) HD_WUR;
 void hd_store_close(struct hd_store *s);
 
+/* Group commit: every write call between hd_store_batch_begin and hd_store_batch_end shares one
+ * transaction, so one disk sync covers them all; a call that fails undoes only its own changes.
+ * hd_store_batch_end commits (commit true: returns the commit's result, and on failure nothing
+ * of the batch remains) or rolls the batch back. */
+int hd_store_batch_begin(struct hd_store *s) HD_WUR;
+int hd_store_batch_end(struct hd_store *s, bool commit) HD_WUR;
+
 /* The server's own HS256 secret for API tokens: created on first call, then stable. */
 #define HD_SECRET_LEN 32
 int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN]) HD_WUR;
@@ -178,5 +185,20 @@ int hd_store_feed(struct hd_store *s, const struct hd_feed_query *q, struct hd_a
 /* How many started, unexpired, uncancelled, undismissed items the user has not seen. */
 int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q,
                                size_t *count) HD_WUR;
+
+/* ---- idempotency keys (SPEC §3) ---- */
+struct hd_idempotent {
+    unsigned char body_hash[32]; /* SHA-256 of the request body */
+    int status;
+    const char *response; /* the JSON body answered */
+    int64_t created_at;
+};
+/* The record of (account, key) made after since, or HD_E_NOT_FOUND. */
+int hd_store_idempotency_get(struct hd_store *s, const char *account_id, const char *key,
+                             int64_t since, struct hd_arena *ar, struct hd_idempotent *out) HD_WUR;
+/* Records the first answer to (account, key), replacing one made at or before since;
+ * HD_E_CONFLICT when a newer record exists (a concurrent retry got there first). */
+int hd_store_idempotency_put(struct hd_store *s, const char *account_id, const char *key,
+                             const struct hd_idempotent *r, int64_t since) HD_WUR;
 
 #endif

@@ -1,0 +1,32 @@
+/* writer.h: group commit. One thread owns a store connection and runs the write jobs that event
+ * loops hand it, many per transaction: while one batch is being committed (a disk sync), the
+ * next fills up. A job's done() is called only after its batch is durably committed (or failed),
+ * so an answer built there never acknowledges what a crash could lose. */
+#ifndef HD_STORE_WRITER_H
+#define HD_STORE_WRITER_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+struct hd_write_job {
+    /* On the writer thread, inside the batch: 0, or an error (then only this job's changes are
+     * undone). */
+    int (*run)(struct hd_store *s, struct hd_write_job *job);
+    /* On the writer thread, after the batch: err is run's error, or the commit's. The job may be
+     * freed here or later; the writer no longer touches it. */
+    void (*done)(struct hd_write_job *job, int err);
+    struct hd_write_job *next;
+};
+
+struct hd_writer;
+
+/* Opens its own connection to location and starts the thread. Returns NULL with a sentence in
+ * errbuf when the store cannot be opened. Release with hd_writer_stop(). */
+struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t errlen);
+/* Thread-safe; the job must stay valid until done() is called. */
+void hd_writer_submit(struct hd_writer *w, struct hd_write_job *job);
+/* Runs what was submitted, then ends the thread and closes its connection. */
+void hd_writer_stop(struct hd_writer *w);
+
+#endif
