@@ -271,6 +271,12 @@ int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, cons
     return err;
 }
 
+int hd_store_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                          const void *arg)
+{
+    return in_savepoint(s, body, arg);
+}
+
 int hd_store_batch_begin(struct hd_store *s)
 {
     return hd_sq_begin(s);

@@ -37,6 +37,10 @@ void hd_store_close(struct hd_store *s);
  * of the batch remains) or rolls the batch back. */
 int hd_store_batch_begin(struct hd_store *s) HD_WUR;
 int hd_store_batch_end(struct hd_store *s, bool commit) HD_WUR;
+/* Inside a batch: runs body(s, arg) as one unit; if it returns an error, all its changes are
+ * undone and the batch goes on. */
+int hd_store_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                          const void *arg) HD_WUR;
 
 /* The server's own HS256 secret for API tokens: created on first call, then stable. */
 #define HD_SECRET_LEN 32
@@ -185,6 +189,12 @@ int hd_store_feed(struct hd_store *s, const struct hd_feed_query *q, struct hd_a
 /* How many started, unexpired, uncancelled, undismissed items the user has not seen. */
 int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q,
                                size_t *count) HD_WUR;
+
+/* ---- audiences ---- */
+/* Of the audience ids given, those that are not live audiences of the system: their indexes go
+ * to missing (at most n), *n_missing gets how many. */
+int hd_store_audiences_missing(struct hd_store *s, const char *system_id, const char *const *ids,
+                               size_t n, size_t *missing, size_t *n_missing) HD_WUR;
 
 /* ---- idempotency keys (SPEC §3) ---- */
 struct hd_idempotent {

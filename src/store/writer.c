@@ -38,13 +38,19 @@ static struct hd_write_job *take_batch(struct hd_writer *w)
     return batch;
 }
 
+static int run_job(struct hd_store *s, const void *arg)
+{
+    struct hd_write_job *job = (struct hd_write_job *)arg;
+    return job->run(s, job);
+}
+
 static void run_batch(struct hd_writer *w, struct hd_write_job *batch)
 {
     int errs[BATCH_MAX];
     size_t n = 0;
     int begin = hd_store_batch_begin(w->store);
     for (struct hd_write_job *j = batch; j; j = j->next)
-        errs[n++] = begin ? begin : j->run(w->store, j);
+        errs[n++] = begin ? begin : hd_store_in_savepoint(w->store, run_job, j);
     int commit = begin ? begin : hd_store_batch_end(w->store, true);
     if (commit && !begin)
         hd_log(HD_LOG_ERROR, "store: a group commit of %zu writes failed", n);

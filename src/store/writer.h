@@ -10,8 +10,8 @@
 #include "store/store.h"
 
 struct hd_write_job {
-    /* On the writer thread, inside the batch: 0, or an error (then only this job's changes are
-     * undone). */
+    /* On the writer thread, inside the batch and a savepoint of its own: 0, or an error (then
+     * all of this job's changes, and only they, are undone). */
     int (*run)(struct hd_store *s, struct hd_write_job *job);
     /* On the writer thread, after the batch: err is run's error, or the commit's. The job may be
      * freed here or later; the writer no longer touches it. */
