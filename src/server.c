@@ -169,6 +169,7 @@ static int start_workers(struct worker *w, int n, struct hd_app_shared *shared,
         w[i].app = &shared->apps[i];
         w[i].app->shared = shared;
         w[i].loop = hd_loop_create();
+        w[i].app->loop = w[i].loop;
         if (!w[i].loop || hd_store_open(location, &w[i].app->store, err, sizeof(err))) {
             hd_log(HD_LOG_ERROR, "worker %d: %s", i, w[i].loop ? err : "no event loop");
             return HD_E_INTERNAL;
@@ -178,6 +179,16 @@ static int start_workers(struct worker *w, int n, struct hd_app_shared *shared,
         *started = i + 1;
     }
     return 0;
+}
+
+static int start_writer(const struct hd_config *cfg, struct hd_app_shared *shared)
+{
+    char err[256];
+    shared->writer = hd_writer_start(hd_config_store_location(cfg), err, sizeof(err));
+    if (shared->writer)
+        return 0;
+    hd_log(HD_LOG_ERROR, "cannot start the store writer: %s", err);
+    return HD_E_STORAGE;
 }
 
 static void wait_for_signal(const sigset_t *set, struct worker *w, int n)
@@ -231,6 +242,8 @@ int hd_server_run(const struct hd_config *cfg)
     if (!rc)
         rc = prepare(cfg, &shared, port);
     if (!rc)
+        rc = start_writer(cfg, &shared);
+    if (!rc)
         rc = start_workers(w, n, &shared, hd_config_store_location(cfg), &started);
     if (!rc) {
         printf("herald %s listening on %s (%d threads)\n", HD_VERSION, shared.issuer, n);
@@ -250,6 +263,7 @@ int hd_server_run(const struct hd_config *cfg)
         if (i >= started && w[i].listen_fd > 0)
             close(w[i].listen_fd);
     }
+    hd_writer_stop(shared.writer); /* after the workers: every job has been answered */
     hd_throttle_destroy(shared.throttle);
     free(shared.apps);
     free(w);

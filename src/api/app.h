@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 
 #include "auth/throttle.h"
+#include "http/loop.h"
+#include "store/writer.h"
 #include "config.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -23,6 +25,7 @@ struct hd_app;
 struct hd_app_shared {
     const struct hd_config *cfg;
     struct hd_throttle *throttle;
+    struct hd_writer *writer; /* group commit of triggers */
     unsigned char server_secret[HD_SECRET_LEN];
     char issuer[320];
     int64_t started_at;
@@ -38,6 +41,7 @@ struct hd_app_counters {
 
 struct hd_app {
     struct hd_store *store; /* this thread's connection */
+    struct hd_loop *loop;   /* this thread's event loop */
     struct hd_app_shared *shared;
     struct hd_app_counters counters;
 };

@@ -2,8 +2,10 @@
  * field with every problem collected; then the system and template are resolved, the trigger is
  * prepared (notify/trigger.c) and stored; 202 is sent only after the commit. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "api/accept.h"
 #include "api/api.h"
 #include "api/app.h"
 #include "api/body.h"
@@ -267,33 +269,74 @@ static int resolve_template(struct hd_req *req, struct hd_res *res, const struct
     return rc;
 }
 
-static json_t *accepted_body(const struct hd_notification *n, const struct payload *pl,
-                             size_t unknown, int64_t now)
+/* SPEC §3: audiencesIds must be audiences of that system; all unknown ones named at once. */
+static int check_audiences(struct hd_req *req, struct hd_res *res, const char *system_id,
+                           const struct payload *pl)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I}}", "id", n->id,
-                     "status", n->start_at > now ? "scheduled" : "active", "systemId", n->system_id,
-                     "templateId", n->template_id, "notificationType", n->type, "startAt",
-                     hd_present_time(n->start_at), "endAt", hd_present_time(n->end_at),
-                     "recipients", "endUsers", (json_int_t)pl->n_users, "audiences",
+    size_t *missing = hd_arena_alloc(req->arena, (pl->n_audiences + 1) * sizeof(*missing)), n;
+    int rc = hd_store_audiences_missing(hd_app_of(req)->store, system_id, pl->audiences,
+                                        pl->n_audiences, missing, &n);
+    if (rc || n == 0)
+        return rc;
+    struct hd_problems p = {0};
+    for (size_t i = 0; i < n; i++)
+        hd_problem(&p, hd_arena_printf(req->arena, "notification.audiencesIds[%zu]", missing[i]),
+                   "no audience %s in system %s", pl->audiences[missing[i]], system_id);
+    return hd_problems_respond(&p, res);
+}
+
+static json_t *recipients(const struct payload *pl, size_t unknown)
+{
+    return json_pack("{s:I, s:I, s:I}", "endUsers", (json_int_t)pl->n_users, "audiences",
                      (json_int_t)pl->n_audiences, "unknownEndUsers", (json_int_t)unknown);
 }
 
-static int store_and_answer(struct hd_req *req, struct hd_res *res, struct hd_notification *n,
-                            const struct payload *pl, int64_t now)
+static json_t *accepted_body(const struct hd_notification *n, json_t *recipients_json, int64_t now)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", n->id, "status",
+                     n->start_at > now ? "scheduled" : "active", "systemId", n->system_id,
+                     "templateId", n->template_id, "notificationType", n->type, "startAt",
+                     hd_present_time(n->start_at), "endAt", hd_present_time(n->end_at),
+                     "recipients", recipients_json);
+}
+
+/* ?dryRun=true (SPEC §4): what would be sent, and to how many, without sending. */
+static int answer_dry_run(struct hd_res *res, const struct hd_notification *n,
+                          json_t *recipients_json, int64_t now)
+{
+    json_t *button = n->button_url
+                         ? json_pack("{s:s, s:s}", "text", n->button_text, "url", n->button_url)
+                         : json_null();
+    hd_res_json(res, 200,
+                json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "dryRun", 1,
+                          "status", n->start_at > now ? "scheduled" : "active", "notificationType",
+                          n->type, "title", n->title, "runtimeTitle", n->runtime_title,
+                          "runtimeDescription", n->runtime_description, "button", button, "startAt",
+                          hd_present_time(n->start_at), "endAt", hd_present_time(n->end_at),
+                          "recipients", recipients_json));
+    return 0;
+}
+
+/* Everything is valid: count, then answer the dry run or hand the write to the group commit. */
+static int accept(struct hd_req *req, struct hd_res *res, struct hd_notification *n,
+                  const struct payload *pl, int64_t now)
 {
     struct hd_app *app = hd_app_of(req);
     size_t unknown = 0;
+    const char *dry = hd_req_query(req, "dryRun");
     int rc = hd_store_end_users_count_unknown(app->store, n->system_id, pl->users, pl->n_users,
                                               &unknown);
-    if (!rc)
-        rc = hd_store_notification_insert(app->store, n, pl->users, pl->n_users, pl->audiences,
-                                          pl->n_audiences);
     if (rc)
         return rc;
-    hd_app_count(&app->counters.triggers);
-    hd_res_headerf(res, "Location", "/v1/notifications/%s", n->id);
-    hd_res_json(res, 202, accepted_body(n, pl, unknown, now));
-    return 0;
+    if (dry && !strcmp(dry, "true"))
+        return answer_dry_run(res, n, recipients(pl, unknown), now);
+    json_t *body = accepted_body(n, recipients(pl, unknown), now);
+    char *answer = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct hd_accept a = {n, pl->users, pl->n_users, pl->audiences, pl->n_audiences, answer};
+    rc = hd_accept_submit(req, &a);
+    free(answer);
+    return rc;
 }
 
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
@@ -302,6 +345,10 @@ int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
     int rc;
     if ((rc = hd_body_json(req, res, &body)))
         return rc;
+    if ((rc = hd_accept_replay(req, res))) {
+        json_decref(body);
+        return rc < 0 ? rc : 0;
+    }
     struct hd_problems p = {0};
     struct payload pl = {0};
     rc = read_payload(body, req->arena, &p, &pl);
@@ -311,7 +358,8 @@ int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
     struct hd_system sys;
     struct hd_template tpl;
     if ((rc = resolve_system(req, res, pl.system_id, &sys)) ||
-        (rc = resolve_template(req, res, &sys, pl.template_id, &tpl)))
+        (rc = resolve_template(req, res, &sys, pl.template_id, &tpl)) ||
+        (rc = check_audiences(req, res, sys.id, &pl)))
         return rc;
     int64_t now = hd_time_now_ms();
     struct hd_notification n = {.created_by = req->who.client_id};
@@ -321,5 +369,5 @@ int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
     memcpy(n.account_id, sys.account_id, sizeof(n.account_id));
     memcpy(n.system_id, sys.id, sizeof(n.system_id));
     memcpy(n.template_id, tpl.id, sizeof(n.template_id));
-    return store_and_answer(req, res, &n, &pl, now);
+    return accept(req, res, &n, &pl, now);
 }

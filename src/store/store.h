@@ -158,12 +158,22 @@ struct hd_notification {
     const char *button_text, *button_url;            /* rendered; NULL without a button */
     int64_t start_at, end_at, created_at;
     int64_t cancelled_at; /* 0 unless cancelled */
+    int64_t targeted;     /* people reached at send time: see hd_store_notification_insert */
 };
 /* Stores the notification and its targets in one transaction; returns after commit, and locks
  * the template (SPEC §1). end_user_ids and audience_ids are deduplicated by the caller (a
  * duplicate is HD_E_CONFLICT). HD_E_NOT_FOUND, storing nothing, unless the template is an
  * unarchived one of the system, the system one of n->account_id, and every audience the
- * system's. */
+ * system's.
+ *
+ * It also stores `targeted` (n->targeted is ignored; reads return it): the distinct people the
+ * notification reaches at send time, |end_user_ids ∪ members of the audiences|, without walking
+ * a large audience (each audience keeps its member count). Exact with no audience, with one
+ * audience (its size plus the direct ids that are not in it), and with several audiences of
+ * HD_TARGETED_EXACT_MAX members in all (a count over the union). Beyond that it is an upper
+ * bound: the sum of the audiences' sizes (people in several count once per audience) plus the
+ * direct ids that are in none of them. */
+#define HD_TARGETED_EXACT_MAX 100000
 int hd_store_notification_insert(struct hd_store *s, const struct hd_notification *n,
                                  const char *const *end_user_ids, size_t n_users,
                                  const char *const *audience_ids, size_t n_audiences) HD_WUR;
@@ -195,6 +205,52 @@ int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q
  * to missing (at most n), *n_missing gets how many. */
 int hd_store_audiences_missing(struct hd_store *s, const char *system_id, const char *const *ids,
                                size_t n, size_t *missing, size_t *n_missing) HD_WUR;
+
+/* ---- notification management ---- */
+/* A notification's status at time now (SPEC §1): "cancelled" once cancelled, else "scheduled"
+ * before start_at, "active" until end_at, then "completed". */
+static inline const char *hd_notification_status(const struct hd_notification *n, int64_t now)
+{
+    if (n->cancelled_at)
+        return "cancelled";
+    if (n->start_at > now)
+        return "scheduled";
+    return n->end_at > now ? "active" : "completed";
+}
+
+/* The account's notification, cancelled or not; HD_E_NOT_FOUND when absent or another
+ * account's. */
+int hd_store_notification_get(struct hd_store *s, const char *account_id, const char *id,
+                              struct hd_arena *ar, struct hd_notification *out) HD_WUR;
+
+struct hd_notification_filter {
+    const char *system_id; /* only this system's; NULL for all of the account's */
+    const char *status;    /* "scheduled" | "active" | "completed" | "cancelled" at now; or NULL */
+    int64_t now;
+    const char *before; /* cursor: only ids strictly less than this; NULL for the first page */
+    size_t limit;
+};
+/* The account's notifications matching f, newest first (id order: ids are UUIDv7): at most
+ * f->limit into out (which holds that many); *count gets how many. An unknown status matches
+ * nothing. */
+int hd_store_notification_list(struct hd_store *s, const char *account_id,
+                               const struct hd_notification_filter *f, struct hd_arena *ar,
+                               struct hd_notification *out, size_t *count) HD_WUR;
+
+/* SPEC §4 stats: targeted as stored at send time; the others count the people whose delivery
+ * state has that moment set. */
+struct hd_notification_stats {
+    int64_t targeted, received, seen, clicked, dismissed;
+};
+/* HD_E_NOT_FOUND when the notification is absent or another account's. */
+int hd_store_notification_stats(struct hd_store *s, const char *account_id, const char *id,
+                                struct hd_notification_stats *out) HD_WUR;
+
+/* Cancels the account's notification at now: it leaves every user's feed at once.
+ * HD_E_NOT_FOUND when absent or another account's; HD_E_CONFLICT when already cancelled or
+ * already completed (end_at <= now); hd_store_notification_get tells which. */
+int hd_store_notification_cancel(struct hd_store *s, const char *account_id, const char *id,
+                                 int64_t now) HD_WUR;
 
 /* ---- idempotency keys (SPEC §3) ---- */
 struct hd_idempotent {

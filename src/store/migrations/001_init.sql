@@ -74,11 +74,14 @@ CREATE TABLE end_users (
 ) STRICT, WITHOUT ROWID;
 
 -- rules: attribute rules (`is`, `is not`, `like`) as JSON, NULL for an explicit list only.
+-- member_count: rows of audience_members, kept exact by the triggers below, so that a trigger
+-- to an audience of a million learns its size without counting them.
 CREATE TABLE audiences (
     id TEXT PRIMARY KEY,
     system_id TEXT NOT NULL REFERENCES systems (id),
     name TEXT NOT NULL,
     rules TEXT CHECK (rules IS NULL OR json_valid(rules)),
+    member_count INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     deleted_at INTEGER
@@ -95,8 +98,18 @@ CREATE TABLE audience_members (
     PRIMARY KEY (audience_id, end_user_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX audience_members_user ON audience_members (system_id, end_user_id);
+-- They fire only for rows really inserted or deleted (not for INSERT ... ON CONFLICT DO NOTHING
+-- that hits an existing member), and for ON DELETE CASCADE deletions too.
+CREATE TRIGGER audience_members_counted_in AFTER INSERT ON audience_members BEGIN
+    UPDATE audiences SET member_count = member_count + 1 WHERE id = NEW.audience_id;
+END;
+CREATE TRIGGER audience_members_counted_out AFTER DELETE ON audience_members BEGIN
+    UPDATE audiences SET member_count = member_count - 1 WHERE id = OLD.audience_id;
+END;
 
 -- id: UUIDv7, so id order is creation order (feed order and cursors). created_by: client id.
+-- targeted: distinct people reached at send time (direct ids and audience members), computed by
+-- the insert (store.h says when it is an upper bound rather than exact).
 CREATE TABLE notifications (
     id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id),
@@ -112,7 +125,8 @@ CREATE TABLE notifications (
     start_at INTEGER NOT NULL,
     end_at INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
-    cancelled_at INTEGER
+    cancelled_at INTEGER,
+    targeted INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX notifications_system ON notifications (system_id, id);
 CREATE INDEX notifications_account ON notifications (account_id, id);

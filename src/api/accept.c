@@ -1,0 +1,207 @@
+/* accept.c: one trigger's trip through the group commit.
+ *
+ * The handler copies what it prepared into a job that owns its memory (an arena), suspends the
+ * request and submits the job. On the writer thread the job records the Idempotency-Key (if any)
+ * and the notification in one savepoint; a concurrent retry that recorded the same key first
+ * makes this job undo itself. After the commit the job is posted back to the loop that owns the
+ * connection, which answers: 202, or the first answer to the key, or an error. */
+#include "api/accept.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "core/mem.h"
+#include "core/time.h"
+#include "http/http.h"
+#include "store/writer.h"
+
+struct job {
+    struct hd_write_job write;
+    struct hd_loop_task task;
+    struct hd_app *app;
+    struct hd_conn *conn;
+    struct hd_arena *arena; /* owns every string below */
+    struct hd_notification n;
+    const char **users, **audiences;
+    size_t n_users, n_audiences;
+    const char *account_id, *idem_key; /* idem_key NULL without an Idempotency-Key */
+    struct hd_idempotent record;       /* the 202 as it will be replayed */
+    int err;                           /* the writer's verdict */
+};
+
+static const char *idempotency_key(const struct hd_req *req, struct hd_res *res, int *err)
+{
+    struct hd_slice k = hd_slice_trim(hd_req_header(req, "idempotency-key"));
+    *err = 0;
+    if (!k.ptr)
+        return NULL;
+    bool ok = k.len >= 1 && k.len <= HD_IDEMPOTENCY_KEY_MAX;
+    for (size_t i = 0; ok && i < k.len; i++)
+        ok = k.ptr[i] > 0x20 && k.ptr[i] < 0x7f;
+    if (ok)
+        return hd_arena_slice(req->arena, k);
+    if (res)
+        hd_res_error(res, HD_E_BAD_REQUEST,
+                     "Idempotency-Key must be 1 to 255 visible ASCII characters, e.g. a UUID.",
+                     NULL);
+    *err = HD_E_BAD_REQUEST;
+    return NULL;
+}
+
+/* Replays record, or refuses a key reused with another body. */
+static void answer_from_record(struct hd_res *res, const struct hd_idempotent *r,
+                               const unsigned char hash[SHA256_DIGEST_LENGTH])
+{
+    if (memcmp(r->body_hash, hash, SHA256_DIGEST_LENGTH) != 0) {
+        hd_res_error(res, HD_E_CONFLICT,
+                     "This Idempotency-Key was already used with a different body; use a new key "
+                     "for a new notification.",
+                     NULL);
+        return;
+    }
+    json_t *j = json_loads(r->response, 0, NULL);
+    const char *id = json_string_value(json_object_get(j, "id"));
+    if (id)
+        hd_res_headerf(res, "Location", "/v1/notifications/%s", id);
+    json_decref(j);
+    hd_res_header(res, "Idempotent-Replayed", "true");
+    hd_res_bytes(res, r->status, "application/json", r->response, strlen(r->response));
+}
+
+int hd_accept_replay(struct hd_req *req, struct hd_res *res)
+{
+    int err;
+    const char *key = idempotency_key(req, res, &err);
+    if (!key)
+        return err;
+    struct hd_idempotent r;
+    int64_t since = hd_time_now_ms() - HD_IDEMPOTENCY_TTL_MS;
+    err = hd_store_idempotency_get(hd_app_of(req)->store, req->who.account_id, key, since,
+                                   req->arena, &r);
+    if (err == HD_E_NOT_FOUND)
+        return 0;
+    if (err)
+        return err;
+    unsigned char hash[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)req->body.ptr, req->body.len, hash);
+    answer_from_record(res, &r, hash);
+    return 1;
+}
+
+/* ---- the job ---- */
+
+static const char *copy(struct hd_arena *ar, const char *s)
+{
+    return hd_arena_strdup(ar, s);
+}
+
+static const char **copy_list(struct hd_arena *ar, const char *const *list, size_t n)
+{
+    const char **out = hd_arena_alloc(ar, (n + 1) * sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = copy(ar, list[i]);
+    return out;
+}
+
+static void copy_notification(struct hd_arena *ar, const struct hd_notification *from,
+                              struct hd_notification *to)
+{
+    *to = *from;
+    to->created_by = copy(ar, from->created_by);
+    to->type = copy(ar, from->type);
+    to->title = copy(ar, from->title);
+    to->runtime_title = copy(ar, from->runtime_title);
+    to->runtime_description = copy(ar, from->runtime_description);
+    to->button_text = copy(ar, from->button_text);
+    to->button_url = copy(ar, from->button_url);
+}
+
+/* Writer thread: the key first, so that a concurrent retry that got there first stops this
+ * job before it writes anything (the savepoint undoes the key if the insert fails). */
+static int job_run(struct hd_store *s, struct hd_write_job *w)
+{
+    struct job *j = (struct job *)w;
+    int err = 0;
+    if (j->idem_key)
+        err = hd_store_idempotency_put(s, j->account_id, j->idem_key, &j->record,
+                                       j->record.created_at - HD_IDEMPOTENCY_TTL_MS);
+    if (!err)
+        err = hd_store_notification_insert(s, &j->n, j->users, j->n_users, j->audiences,
+                                           j->n_audiences);
+    return err;
+}
+
+static void job_free(struct job *j)
+{
+    hd_arena_destroy(j->arena);
+    free(j);
+}
+
+/* Loop thread: the answer, built after the commit. */
+static void job_answer(struct hd_res *res, void *arg)
+{
+    struct job *j = arg;
+    if (!j->err) {
+        hd_app_count(&j->app->counters.triggers);
+        hd_res_headerf(res, "Location", "/v1/notifications/%s", j->n.id);
+        hd_res_bytes(res, 202, "application/json", j->record.response, strlen(j->record.response));
+        return;
+    }
+    struct hd_idempotent first;
+    int64_t since = j->record.created_at - HD_IDEMPOTENCY_TTL_MS;
+    if (j->err == HD_E_CONFLICT && j->idem_key &&
+        hd_store_idempotency_get(j->app->store, j->account_id, j->idem_key, since, j->arena,
+                                 &first) == 0) {
+        answer_from_record(res, &first, j->record.body_hash);
+        return;
+    }
+    hd_res_error(res, j->err == HD_E_NOT_FOUND ? HD_E_CONFLICT : j->err,
+                 j->err == HD_E_NOT_FOUND
+                     ? "The system, template or an audience was deleted meanwhile; retry."
+                     : NULL,
+                 NULL);
+}
+
+static void job_on_loop(struct hd_loop_task *t)
+{
+    struct job *j = (struct job *)((char *)t - offsetof(struct job, task));
+    hd_http_resume(j->conn, job_answer, j);
+    job_free(j);
+}
+
+/* Writer thread, after the commit: hand the verdict to the connection's own loop. */
+static void job_done(struct hd_write_job *w, int err)
+{
+    struct job *j = (struct job *)w;
+    j->err = err;
+    j->task.run = job_on_loop;
+    hd_loop_post(j->app->loop, &j->task);
+}
+
+int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
+{
+    struct job *j = hd_xcalloc(1, sizeof(*j));
+    struct hd_app *app = hd_app_of(req);
+    int err;
+    j->arena = hd_arena_create();
+    j->app = app;
+    copy_notification(j->arena, a->n, &j->n);
+    j->users = copy_list(j->arena, a->users, a->n_users);
+    j->audiences = copy_list(j->arena, a->audiences, a->n_audiences);
+    j->n_users = a->n_users;
+    j->n_audiences = a->n_audiences;
+    j->account_id = copy(j->arena, req->who.account_id);
+    j->idem_key = copy(j->arena, idempotency_key(req, NULL, &err));
+    j->record.status = 202;
+    j->record.response = copy(j->arena, a->answer);
+    j->record.created_at = a->n->created_at;
+    SHA256((const unsigned char *)req->body.ptr, req->body.len, j->record.body_hash);
+    j->write.run = job_run;
+    j->write.done = job_done;
+    j->conn = hd_req_suspend(req);
+    hd_writer_submit(app->shared->writer, &j->write);
+    return HD_PENDING;
+}
