@@ -399,7 +399,7 @@ void hd_conn_feed(struct hd_conn *c, const char *data, size_t len)
 /* Asks epoll for what the connection waits for now; a syscall only when that changes. */
 static void set_events(struct hd_conn *c)
 {
-    bool reading = c->out.len < OUT_HIGH_WATER && !c->want_close && !c->suspended;
+    bool reading = c->out.len < OUT_HIGH_WATER && c->held.len < OUT_HIGH_WATER && !c->want_close;
     uint32_t ev = (reading ? EPOLLIN | EPOLLRDHUP : 0) | (c->out.len ? EPOLLOUT : 0);
     c->reading = reading;
     if (ev == c->events)
@@ -495,6 +495,12 @@ static void on_readable(struct hd_conn *c)
         return;
     }
     c->last_active = hd_time_mono_ms();
+    if (c->suspended) {
+        /* pipelined bytes wait for the answer; past the cap, reading pauses (set_events) */
+        hd_buf_append(&c->held, buf, (size_t)n);
+        set_events(c);
+        return;
+    }
     hd_conn_feed(c, buf, (size_t)n);
     /* between requests, keep no buffers: idle connections must stay small */
     if (!c->in_message)

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #define BATCH_MAX 4096 /* bounds one transaction; the rest waits for the next */
 
@@ -48,12 +49,15 @@ static void run_batch(struct hd_writer *w, struct hd_write_job *batch)
 {
     int errs[BATCH_MAX];
     size_t n = 0;
+    int64_t started = hd_time_mono_ms();
     int begin = hd_store_batch_begin(w->store);
     for (struct hd_write_job *j = batch; j; j = j->next)
         errs[n++] = begin ? begin : hd_store_in_savepoint(w->store, run_job, j);
     int commit = begin ? begin : hd_store_batch_end(w->store, true);
     if (commit && !begin)
         hd_log(HD_LOG_ERROR, "store: a group commit of %zu writes failed", n);
+    hd_log(HD_LOG_DEBUG, "store: group commit of %zu writes in %lld ms", n,
+           (long long)(hd_time_mono_ms() - started));
     n = 0;
     for (struct hd_write_job *j = batch, *next; j; j = next) {
         next = j->next; /* done() may free j */
