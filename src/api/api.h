@@ -36,6 +36,10 @@ int hd_api_end_user_put(struct hd_req *req, struct hd_res *res);
 int hd_api_end_user_token(struct hd_req *req, struct hd_res *res);
 /* notifications.c */
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res);
+/* notifications_admin.c (SPEC §4) */
+int hd_api_notification_list(struct hd_req *req, struct hd_res *res);
+int hd_api_notification_get(struct hd_req *req, struct hd_res *res);
+int hd_api_notification_cancel(struct hd_req *req, struct hd_res *res);
 /* api_keys.c */
 int hd_api_key_create(struct hd_req *req, struct hd_res *res);
 int hd_api_key_list(struct hd_req *req, struct hd_res *res);

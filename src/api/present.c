@@ -47,6 +47,29 @@ json_t *hd_present_feed_item(const struct hd_feed_item *it, int64_t now)
                      "dismissedAt", hd_present_time(it->dismissed_at), "expired", n->end_at <= now);
 }
 
+json_t *hd_present_notification(const struct hd_notification *n,
+                                const struct hd_notification_stats *stats, int64_t now)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "id", n->id,
+                  "systemId", n->system_id, "templateId", n->template_id, "title", n->title,
+                  "runtimeTitle", n->runtime_title, "notificationType", n->type, "status",
+                  hd_notification_status(n, now), "startAt", hd_present_time(n->start_at), "endAt",
+                  hd_present_time(n->end_at), "createdAt", hd_present_time(n->created_at),
+                  "cancelledAt", hd_present_time(n->cancelled_at), "createdBy", n->created_by);
+    if (!o || !stats)
+        return o;
+    json_object_set_new(o, "description",
+                        n->runtime_description ? json_string(n->runtime_description) : json_null());
+    json_object_set_new(o, "button", button(n->button_text, n->button_url));
+    json_object_set_new(
+        o, "stats",
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "targeted", (json_int_t)stats->targeted, "received",
+                  (json_int_t)stats->received, "seen", (json_int_t)stats->seen, "clicked",
+                  (json_int_t)stats->clicked, "dismissed", (json_int_t)stats->dismissed));
+    return o;
+}
+
 json_t *hd_present_page(json_t *items, const char *next_cursor)
 {
     return json_pack("{s:o, s:s?}", "items", items, "nextCursor", next_cursor);

@@ -14,6 +14,11 @@ json_t *hd_present_system(const struct hd_system *s);
 json_t *hd_present_template(const struct hd_template *t);
 /* The end user's view of a notification (SPEC §6 item). */
 json_t *hd_present_feed_item(const struct hd_feed_item *it, int64_t now);
+/* The console's view of a notification (SPEC §4): a row of the notification table, its status
+ * computed at now; with stats (non-NULL), the whole notification: also its description, button
+ * and {"targeted","received","seen","clicked","dismissed"}. */
+json_t *hd_present_notification(const struct hd_notification *n,
+                                const struct hd_notification_stats *stats, int64_t now);
 /* {"items": items, "nextCursor": cursor or null}, taking items. */
 json_t *hd_present_page(json_t *items, const char *next_cursor);
 

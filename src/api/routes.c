@@ -25,6 +25,9 @@ static const struct hd_route routes[] = {
      0},
 
     {HTTP_POST, "/v1/notifications", hd_api_notification_create, HD_AUTH_API, NOTIF_W, API_BODY},
+    {HTTP_GET, "/v1/notifications", hd_api_notification_list, HD_AUTH_API, NOTIF_R, 0},
+    {HTTP_GET, "/v1/notifications/{}", hd_api_notification_get, HD_AUTH_API, NOTIF_R, 0},
+    {HTTP_DELETE, "/v1/notifications/{}", hd_api_notification_cancel, HD_AUTH_API, NOTIF_W, 0},
 
     {HTTP_POST, "/v1/systems", hd_api_system_create, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_GET, "/v1/systems", hd_api_system_list, HD_AUTH_API, ADMIN_R, 0},
