@@ -1,0 +1,137 @@
+// durability.test.mjs: what a 202 promises. A notification acknowledged just before the server is
+// killed with SIGKILL is there after a restart; concurrent retries with one Idempotency-Key make
+// exactly one notification; a key reused with another body is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import {
+  startHerald, getToken, api, makeSystem, makeTemplate, tempDir,
+} from './lib/herald.mjs';
+
+async function setup(h) {
+  const token = await getToken(h);
+  const system = await makeSystem(h, token, 'Ops');
+  const template = await makeTemplate(h, token, system.id, {
+    name: 'Outage', title: 'Outage: ###SERVICE###', description: 'We are on it.',
+  });
+  return { token, system, template };
+}
+
+function trigger(template, user, service = 'Slack') {
+  return {
+    notification: {
+      templateId: template.id,
+      endUsersIds: [user],
+      override: [{ key: 'SERVICE', value: service }],
+    },
+  };
+}
+
+async function userFeed(h, token, systemId, user) {
+  const t = await api(h, 'POST', `/v1/systems/${systemId}/end-users/${encodeURIComponent(user)}/tokens`, { token });
+  assert.equal(t.status, 201);
+  const feed = await api(h, 'GET', '/v1/me/notifications', { token: t.json.token });
+  assert.equal(feed.status, 200);
+  return feed.json.items;
+}
+
+test('a notification acknowledged with 202 survives SIGKILL right after', async () => {
+  const dir = tempDir();
+  const h = await startHerald({ dataDir: dir });
+  const { token, system, template } = await setup(h);
+  const accepted = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await api(h, 'POST', '/v1/notifications', { token, json: trigger(template, 'ada', `svc-${i}`) });
+    assert.equal(r.status, 202);
+    accepted.push(r.json.id);
+  }
+  const last = await api(h, 'POST', '/v1/notifications', { token, json: trigger(template, 'ada', 'last') });
+  assert.equal(last.status, 202);
+  accepted.push(last.json.id);
+  await h.kill('SIGKILL'); // no drain, no shutdown: the 202s must already be on disk
+
+  const again = await startHerald({ dataDir: dir });
+  try {
+    const again_token = await getToken(again, { clientId: h.clientId, clientSecret: h.clientSecret });
+    const items = await userFeed(again, again_token, system.id, 'ada');
+    const ids = new Set(items.map((n) => n.id));
+    for (const id of accepted) assert.ok(ids.has(id), `notification ${id} was acknowledged but is gone`);
+    assert.equal(items.find((n) => n.id === last.json.id).title, 'Outage: last');
+  } finally {
+    await again.stop();
+  }
+});
+
+test('concurrent retries with one Idempotency-Key create exactly one notification', async () => {
+  const h = await startHerald();
+  try {
+    const { token, system, template } = await setup(h);
+    const key = randomUUID();
+    const body = trigger(template, 'grace');
+    const answers = await Promise.all(Array.from({ length: 16 }, () =>
+      api(h, 'POST', '/v1/notifications', { token, json: body, headers: { 'Idempotency-Key': key } })));
+    for (const a of answers) assert.equal(a.status, 202, JSON.stringify(a.json));
+    const ids = new Set(answers.map((a) => a.json.id));
+    assert.equal(ids.size, 1, `one notification expected, got ${[...ids].join(', ')}`);
+    const replayed = answers.filter((a) => a.headers.get('idempotent-replayed') === 'true');
+    assert.equal(replayed.length, 15, 'every answer but the first is a replay');
+    for (const a of answers) assert.equal(a.headers.get('location'), `/v1/notifications/${[...ids][0]}`);
+    const items = await userFeed(h, token, system.id, 'grace');
+    assert.equal(items.length, 1);
+
+    const later = await api(h, 'POST', '/v1/notifications', { token, json: body, headers: { 'Idempotency-Key': key } });
+    assert.equal(later.status, 202);
+    assert.equal(later.json.id, [...ids][0]);
+    assert.equal(later.headers.get('idempotent-replayed'), 'true');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('an Idempotency-Key reused with a different body is 409, and sends nothing', async () => {
+  const h = await startHerald();
+  try {
+    const { token, system, template } = await setup(h);
+    const key = randomUUID();
+    const first = await api(h, 'POST', '/v1/notifications',
+      { token, json: trigger(template, 'linus', 'A'), headers: { 'Idempotency-Key': key } });
+    assert.equal(first.status, 202);
+    const other = await api(h, 'POST', '/v1/notifications',
+      { token, json: trigger(template, 'linus', 'B'), headers: { 'Idempotency-Key': key } });
+    assert.equal(other.status, 409);
+    assert.equal(other.json.error.code, 'conflict');
+    assert.match(other.json.error.message, /different body/);
+    const bad = await api(h, 'POST', '/v1/notifications',
+      { token, json: trigger(template, 'linus', 'C'), headers: { 'Idempotency-Key': 'x'.repeat(256) } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error.message, /Idempotency-Key/);
+    const items = await userFeed(h, token, system.id, 'linus');
+    assert.deepEqual(items.map((n) => n.title), ['Outage: A']);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('keys are per account: the same Idempotency-Key in two accounts makes two notifications', async () => {
+  const h = await startHerald();
+  try {
+    const a = await setup(h);
+    const key = randomUUID();
+    const r1 = await api(h, 'POST', '/v1/notifications',
+      { token: a.token, json: trigger(a.template, 'u'), headers: { 'Idempotency-Key': key } });
+    assert.equal(r1.status, 202);
+    const { runCli } = await import('./lib/herald.mjs');
+    const acc = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Other']);
+    assert.equal(acc.code, 0);
+    const bToken = await getToken(h, { clientId: acc.json.clientId, clientSecret: acc.json.clientSecret });
+    const b = await makeSystem(h, bToken, 'B');
+    const bt = await makeTemplate(h, bToken, b.id, { name: 'n', title: 'Outage: ###SERVICE###' });
+    const r2 = await api(h, 'POST', '/v1/notifications',
+      { token: bToken, json: trigger(bt, 'u'), headers: { 'Idempotency-Key': key } });
+    assert.equal(r2.status, 202);
+    assert.notEqual(r2.json.id, r1.json.id);
+    assert.equal(r2.headers.get('idempotent-replayed'), null);
+  } finally {
+    await h.stop();
+  }
+});
