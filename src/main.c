@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_api.h"
 #include "config.h"
 #include "core/log.h"
 #include "server.h"
@@ -13,6 +14,7 @@ static const char help[] =
     "usage: herald serve [--listen HOST:PORT] [--data DIR | --database URL] [--config FILE] …\n"
     "       herald keys create --name NAME --scopes SCOPES [--account ID] [--data DIR]\n"
     "       herald accounts create --name NAME [--data DIR]\n"
+    "       herald systems|templates|users|audiences|keys|notifications VERB … (--help)\n"
     "       herald version\n\n";
 
 static enum hd_log_level level_of(const char *name)
@@ -65,10 +67,12 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : "--help";
     if (!strcmp(cmd, "serve"))
         return serve(argc - 2, argv + 2);
-    if (!strcmp(cmd, "keys"))
+    if (!strcmp(cmd, "keys") && argc > 2 && !strcmp(argv[2], "create"))
         return hd_cli_keys(argc - 1, argv + 1);
     if (!strcmp(cmd, "accounts"))
         return hd_cli_accounts(argc - 1, argv + 1);
+    if (hd_cli_api_handles(cmd))
+        return hd_cli_api_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("herald %s\n", HD_VERSION);
         return 0;
