@@ -1,8 +1,10 @@
-/* sqlite_notifications.c: notifications on SQLite: the insert (one transaction with its targets)
- * and an end user's feed and unread count.
+/* sqlite_notifications.c: notifications on SQLite: the insert (one transaction with its targets
+ * and the count of people it reaches), an end user's feed and unread count, and management:
+ * get, list, stats and cancel, each scoped by the account.
  *
  * Fan-out on read: a notification stores one row per target (user or audience), never per
- * audience member; the feed joins a user's targets to the notifications at read time. */
+ * audience member; the feed joins a user's targets to the notifications at read time. Even the
+ * `targeted` count avoids walking a large audience: audiences keep their member count. */
 #include "store/sqlite_db.h"
 
 /* Sorts after every id we issue (hex digits and '-'): the cursor of a first page. */
@@ -32,8 +34,8 @@
 static const char SQL_NOTIF_INSERT[] =
     "INSERT INTO notifications (id, account_id, system_id, template_id, created_by, type,"
     " title, runtime_title, runtime_description, button_text, button_url, start_at, end_at,"
-    " created_at, cancelled_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-    " ?13, ?14, ?15 WHERE EXISTS (SELECT 1 FROM templates t JOIN systems y"
+    " created_at, cancelled_at, targeted) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?12, ?13, ?14, ?15, ?16 WHERE EXISTS (SELECT 1 FROM templates t JOIN systems y"
     " ON y.id = t.system_id WHERE t.id = ?4 AND t.system_id = ?3 AND t.archived_at IS NULL"
     " AND y.account_id = ?2 AND y.deleted_at IS NULL)";
 static const char SQL_TEMPLATE_LOCK[] =
@@ -52,7 +54,8 @@ struct notification_insert {
     size_t n_users, n_audiences;
 };
 
-static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n)
+/* targeted: the count of direct ids, exact until audiences are added (set_targeted). */
+static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n, size_t targeted)
 {
     return hd_sq_bind_text(st, 1, n->id) || hd_sq_bind_text(st, 2, n->account_id) ||
            hd_sq_bind_text(st, 3, n->system_id) || hd_sq_bind_text(st, 4, n->template_id) ||
@@ -61,16 +64,18 @@ static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n)
            hd_sq_bind_text(st, 9, n->runtime_description) ||
            hd_sq_bind_text(st, 10, n->button_text) || hd_sq_bind_text(st, 11, n->button_url) ||
            hd_sq_bind_i64(st, 12, n->start_at) || hd_sq_bind_i64(st, 13, n->end_at) ||
-           hd_sq_bind_i64(st, 14, n->created_at) || hd_sq_bind_time(st, 15, n->cancelled_at);
+           hd_sq_bind_i64(st, 14, n->created_at) || hd_sq_bind_time(st, 15, n->cancelled_at) ||
+           hd_sq_bind_size(st, 16, targeted);
 }
 
 /* The notification row, then the template's lock (a no-op once locked). */
-static int insert_notification_row(struct hd_store *s, const struct hd_notification *n)
+static int insert_notification_row(struct hd_store *s, const struct hd_notification *n,
+                                   size_t n_users)
 {
     sqlite3_stmt *ins = hd_sq_stmt(s, SQL_NOTIF_INSERT), *lock = hd_sq_stmt(s, SQL_TEMPLATE_LOCK);
     if (!ins || !lock)
         return HD_E_STORAGE;
-    if (bind_notification(ins, n))
+    if (bind_notification(ins, n, n_users))
         return hd_sq_bind_failed(s, ins, "notification insert");
     int err = hd_sq_run_changed(s, ins, "notification insert");
     if (err)
@@ -78,6 +83,63 @@ static int insert_notification_row(struct hd_store *s, const struct hd_notificat
     if (hd_sq_bind_text(lock, 1, n->template_id) || hd_sq_bind_i64(lock, 2, n->created_at))
         return hd_sq_bind_failed(s, lock, "template lock");
     return hd_sq_run(s, lock, "template lock");
+}
+
+/* ---- targeted: distinct people reached, without walking a large audience ---- */
+
+/* ?1 notification id. Each is a handful of primary-key lookups, whatever the audiences' sizes,
+ * except SQL_UNION_COUNT, which reads every member and is run only up to
+ * HD_TARGETED_EXACT_MAX of them. */
+static const char SQL_AUDIENCE_SIZES[] =
+    "SELECT count(*), coalesce(sum(a.member_count), 0) FROM notification_audiences na"
+    " JOIN audiences a ON a.id = na.audience_id WHERE na.notification_id = ?1";
+static const char SQL_DIRECT_OUTSIDE[] =
+    "SELECT count(*) FROM notification_users nu WHERE nu.notification_id = ?1"
+    " AND NOT EXISTS (SELECT 1 FROM notification_audiences na JOIN audience_members am"
+    " ON am.audience_id = na.audience_id AND am.end_user_id = nu.end_user_id"
+    " WHERE na.notification_id = ?1)";
+static const char SQL_UNION_COUNT[] =
+    "SELECT count(*) FROM (SELECT end_user_id FROM notification_users WHERE notification_id = ?1"
+    " UNION SELECT am.end_user_id FROM notification_audiences na JOIN audience_members am"
+    " ON am.audience_id = na.audience_id WHERE na.notification_id = ?1)";
+static const char SQL_SET_TARGETED[] = "UPDATE notifications SET targeted = ?2 WHERE id = ?1";
+
+/* Runs a query of the notification id that returns one row of ncols integers. */
+static int count_row(struct hd_store *s, const char *sql, const char *id, int64_t *out, int ncols,
+                     const char *what)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, sql);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id))
+        return hd_sq_bind_failed(s, st, what);
+    int rc = sqlite3_step(st);
+    int err = rc == SQLITE_ROW ? 0 : hd_sq_fail(s, what);
+    for (int i = 0; !err && i < ncols; i++)
+        out[i] = sqlite3_column_int64(st, i);
+    hd_sq_done(st);
+    return err;
+}
+
+/* Once the audiences are stored: see hd_store_notification_insert for when this is exact. */
+static int set_targeted(struct hd_store *s, const char *id)
+{
+    int64_t sizes[2], targeted, outside;
+    int err = count_row(s, SQL_AUDIENCE_SIZES, id, sizes, 2, "audience sizes");
+    if (err)
+        return err;
+    if (sizes[0] > 1 && sizes[1] <= HD_TARGETED_EXACT_MAX)
+        err = count_row(s, SQL_UNION_COUNT, id, &targeted, 1, "targeted union");
+    else if (!(err = count_row(s, SQL_DIRECT_OUTSIDE, id, &outside, 1, "targeted direct")))
+        targeted = sizes[1] + outside;
+    if (err)
+        return err;
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SET_TARGETED);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id) || hd_sq_bind_i64(st, 2, targeted))
+        return hd_sq_bind_failed(s, st, "set targeted");
+    return hd_sq_run(s, st, "set targeted");
 }
 
 /* Fan-out on read: one row per target (user or audience), never per audience member. */
@@ -88,7 +150,7 @@ static int notification_body(struct hd_store *s, const void *arg)
     sqlite3_stmt *user = hd_sq_stmt(s, SQL_NOTIF_USER), *aud = hd_sq_stmt(s, SQL_NOTIF_AUDIENCE);
     if (!user || !aud)
         return HD_E_STORAGE;
-    int err = insert_notification_row(s, n);
+    int err = insert_notification_row(s, n, ni->n_users);
     for (size_t i = 0; !err && i < ni->n_users; i++) {
         if (hd_sq_bind_text(user, 1, n->id) || hd_sq_bind_text(user, 2, n->system_id) ||
             hd_sq_bind_text(user, 3, ni->users[i]))
@@ -101,7 +163,7 @@ static int notification_body(struct hd_store *s, const void *arg)
             return hd_sq_bind_failed(s, aud, "notification audience");
         err = hd_sq_run_changed(s, aud, "notification audience");
     }
-    return err;
+    return err || !ni->n_audiences ? err : set_targeted(s, n->id);
 }
 
 int hd_store_notification_insert(struct hd_store *s, const struct hd_notification *n,
@@ -114,8 +176,10 @@ int hd_store_notification_insert(struct hd_store *s, const struct hd_notificatio
 
 /* ---- the end user's feed ---- */
 
+/* Reads NOTIF_COLS; targeted is left 0 (only the management queries select it). */
 static bool read_notification(sqlite3_stmt *st, struct hd_arena *ar, struct hd_notification *n)
 {
+    n->targeted = 0;
     n->created_by = hd_sq_col_str(st, 4, ar);
     n->type = hd_sq_col_str(st, 5, ar);
     n->title = hd_sq_col_str(st, 6, ar);
@@ -194,5 +258,126 @@ int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q
     if (!err)
         *count = (size_t)sqlite3_column_int64(st, 0);
     hd_sq_done(st);
+    return err;
+}
+
+/* ---- management (SPEC §4): every statement is scoped by the account ---- */
+
+#define MANAGED_COLS NOTIF_COLS ", n.targeted"
+
+static bool read_managed(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    struct hd_notification *n = out;
+    bool ok = read_notification(st, ar, n);
+    n->targeted = sqlite3_column_int64(st, 15);
+    return ok;
+}
+
+static const char SQL_NOTIF_GET[] =
+    "SELECT " MANAGED_COLS " FROM notifications n WHERE n.id = ?1 AND n.account_id = ?2";
+
+int hd_store_notification_get(struct hd_store *s, const char *account_id, const char *id,
+                              struct hd_arena *ar, struct hd_notification *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_GET);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id) || hd_sq_bind_text(st, 2, account_id))
+        return hd_sq_bind_failed(s, st, "notification get");
+    return hd_sq_fetch(s, st, read_managed, ar, out, "notification get");
+}
+
+/* hd_notification_status() in SQL, at time ?5; ?4 the status wanted or NULL, ?3 the cursor,
+ * ?6 the limit. */
+#define STATUS_AT_5                                                                                \
+    "CASE WHEN n.cancelled_at IS NOT NULL THEN 'cancelled' WHEN n.start_at > ?5 THEN 'scheduled'"  \
+    " WHEN n.end_at > ?5 THEN 'active' ELSE 'completed' END"
+#define LIST_TAIL                                                                                  \
+    " AND n.id < ?3 AND (?4 IS NULL OR " STATUS_AT_5 " = ?4) ORDER BY n.id DESC LIMIT ?6"
+
+/* Two statements, so that each walks its own index backwards from the cursor: (account_id, id)
+ * or (system_id, id); the unary + keeps the account check off the index choice. */
+static const char SQL_LIST_ACCOUNT[] = "SELECT " MANAGED_COLS " FROM notifications n"
+                                       " WHERE n.account_id = ?1 AND ?2 IS NULL" LIST_TAIL;
+static const char SQL_LIST_SYSTEM[] = "SELECT " MANAGED_COLS " FROM notifications n"
+                                      " WHERE n.system_id = ?2 AND +n.account_id = ?1" LIST_TAIL;
+
+int hd_store_notification_list(struct hd_store *s, const char *account_id,
+                               const struct hd_notification_filter *f, struct hd_arena *ar,
+                               struct hd_notification *out, size_t *count)
+{
+    *count = 0;
+    if (f->limit == 0)
+        return 0;
+    sqlite3_stmt *st = hd_sq_stmt(s, f->system_id ? SQL_LIST_SYSTEM : SQL_LIST_ACCOUNT);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, account_id) || hd_sq_bind_text(st, 2, f->system_id) ||
+        hd_sq_bind_text(st, 3, f->before ? f->before : CURSOR_MAX) ||
+        hd_sq_bind_text(st, 4, f->status) || hd_sq_bind_i64(st, 5, f->now) ||
+        hd_sq_bind_size(st, 6, f->limit))
+        return hd_sq_bind_failed(s, st, "notification list");
+    return hd_sq_fetch_many(s, st, read_managed, ar, out, sizeof(*out), f->limit, count,
+                            "notification list");
+}
+
+/* count(column) counts the non-NULL ones; no row at all when the notification is not found. */
+static const char SQL_NOTIF_STATS[] =
+    "SELECT n.targeted, count(d.received_at), count(d.seen_at), count(d.clicked_at),"
+    " count(d.dismissed_at) FROM notifications n"
+    " LEFT JOIN delivery_state d ON d.notification_id = n.id"
+    " WHERE n.id = ?1 AND n.account_id = ?2 GROUP BY n.id";
+
+static bool read_stats(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    (void)ar;
+    struct hd_notification_stats *x = out;
+    x->targeted = sqlite3_column_int64(st, 0);
+    x->received = sqlite3_column_int64(st, 1);
+    x->seen = sqlite3_column_int64(st, 2);
+    x->clicked = sqlite3_column_int64(st, 3);
+    x->dismissed = sqlite3_column_int64(st, 4);
+    return true;
+}
+
+int hd_store_notification_stats(struct hd_store *s, const char *account_id, const char *id,
+                                struct hd_notification_stats *out)
+{
+    *out = (struct hd_notification_stats){0};
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_STATS);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id) || hd_sq_bind_text(st, 2, account_id))
+        return hd_sq_bind_failed(s, st, "notification stats");
+    return hd_sq_fetch(s, st, read_stats, NULL, out, "notification stats");
+}
+
+/* Only a live one (scheduled or active) changes; ?3 now. */
+static const char SQL_NOTIF_CANCEL[] =
+    "UPDATE notifications SET cancelled_at = ?3 WHERE id = ?1 AND account_id = ?2"
+    " AND cancelled_at IS NULL AND end_at > ?3";
+static const char SQL_NOTIF_EXISTS[] =
+    "SELECT 1 FROM notifications WHERE id = ?1 AND account_id = ?2";
+
+int hd_store_notification_cancel(struct hd_store *s, const char *account_id, const char *id,
+                                 int64_t now)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_CANCEL), *ex = hd_sq_stmt(s, SQL_NOTIF_EXISTS);
+    if (!st || !ex)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id) || hd_sq_bind_text(st, 2, account_id) ||
+        hd_sq_bind_i64(st, 3, now))
+        return hd_sq_bind_failed(s, st, "notification cancel");
+    int err = hd_sq_run_changed(s, st, "notification cancel");
+    if (err != HD_E_NOT_FOUND)
+        return err;
+    /* Nothing changed: absent (or another account's), or no longer live. */
+    if (hd_sq_bind_text(ex, 1, id) || hd_sq_bind_text(ex, 2, account_id))
+        return hd_sq_bind_failed(s, ex, "notification exists");
+    int rc = sqlite3_step(ex);
+    err = rc == SQLITE_ROW    ? HD_E_CONFLICT
+          : rc == SQLITE_DONE ? HD_E_NOT_FOUND
+                              : hd_sq_fail(s, "notification exists");
+    hd_sq_done(ex);
     return err;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -583,4 +584,216 @@ Test(store_procs, concurrent_writers_on_three_connections)
     cr_assert_eq(raw("SELECT count(*) FROM notifications"), 300);
     cr_assert_eq(raw("SELECT count(*) FROM end_users"), 30);
     cr_assert_eq(unread("ada"), 300);
+}
+
+/* ---- notification management (SPEC §4) ---- */
+
+static struct hd_audience audience(const char *const *members, size_t n)
+{
+    struct hd_audience a = {.name = "group", .created_at = NOW};
+    hd_id_uuid4(a.id);
+    strcpy(a.system_id, sys.id);
+    cr_assert_eq(hd_store_audience_insert(store, &a, members, n), 0);
+    return a;
+}
+
+/* An audience of "u<from>" .. "u<to - 1>", filled in bulk by SQL (through the count triggers). */
+static struct hd_audience audience_range(long from, long to)
+{
+    struct hd_audience a = audience(NULL, 0);
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE c(i) AS (SELECT %ld UNION ALL SELECT i + 1 FROM c WHERE i < %ld)"
+             " INSERT INTO audience_members SELECT '%s', '%s', 'u' || i, 0 FROM c",
+             from, to - 1, a.id, sys.id);
+    raw(sql);
+    return a;
+}
+
+/* Sends a new notification to users and audiences; returns its targeted, as get and stats
+ * report it. */
+static int64_t targeted(const char *const *users, size_t nu, const struct hd_audience *auds,
+                        size_t na)
+{
+    struct hd_notification n = notif(NOW, NOW, NOW + DAY), got;
+    const char *ids[4];
+    for (size_t i = 0; i < na; i++)
+        ids[i] = auds[i].id;
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, nu, ids, na), 0);
+    struct hd_notification_stats st;
+    cr_assert_eq(hd_store_notification_get(store, mine.id, n.id, ar, &got), 0);
+    cr_assert_eq(hd_store_notification_stats(store, mine.id, n.id, &st), 0);
+    cr_assert_eq(got.targeted, st.targeted);
+    return st.targeted;
+}
+
+Test(store, targeted_counts_each_person_once)
+{
+    seed();
+    const char *m1[] = {"ada", "bob", "cy", "ada"}, *m2[] = {"bob", "cy", "dan"};
+    struct hd_audience a[2] = {audience(m1, 4), audience(m2, 3)};
+    cr_assert_eq(raw("SELECT sum(member_count) FROM audiences"), 6, "duplicates are folded");
+    const char *direct[] = {"ada", "eve"}, *outside[] = {"eve", "fay"};
+    cr_assert_eq(targeted(direct, 2, NULL, 0), 2);
+    cr_assert_eq(targeted(direct, 2, a, 1), 4, "ada is in the audience: counted once");
+    cr_assert_eq(targeted(NULL, 0, a, 2), 4, "bob and cy are in both audiences");
+    cr_assert_eq(targeted(direct, 2, a, 2), 5);
+    cr_assert_eq(targeted(outside, 2, a, 2), 6);
+    cr_assert_eq(targeted(direct, 1, (struct hd_audience[]){audience(NULL, 0)}, 1), 1, "empty");
+    struct hd_feed_item items[8];
+    cr_assert_eq(feed(query("dan"), items), 3, "the three sent to the second audience");
+    raw("INSERT INTO audience_members SELECT audience_id, system_id, 'bob', 0"
+        " FROM audience_members LIMIT 1 ON CONFLICT DO NOTHING");
+    cr_assert_eq(raw("SELECT sum(member_count) FROM audiences"), 6, "bob was there already");
+    raw("DELETE FROM audience_members WHERE end_user_id = 'cy'");
+    cr_assert_eq(raw("SELECT sum(member_count) FROM audiences"), 4);
+}
+
+/* SPEC §10: a trigger to an audience of 1,000,000 members takes at most 10 ms (with reading
+ * back targeted). Past HD_TARGETED_EXACT_MAX members in several audiences, targeted is an upper
+ * bound: people in two audiences count twice. */
+Test(store, targeted_of_a_million_member_audience_is_cheap, .timeout = 120)
+{
+    seed();
+    struct hd_audience big[2] = {audience_range(0, 1000000), audience_range(999990, 1000010)};
+    const char *direct[] = {"u7", "zed"};
+    int64_t best = INT64_MAX;
+    for (int i = 0; i < 3; i++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        cr_assert_eq(targeted(direct, 2, big, 1), 1000001, "u7 is a member; zed is not");
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        int64_t us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+        best = us < best ? us : best;
+    }
+    cr_assert_lt(best, 10000, "a trigger to a million members took %lld µs", (long long)best);
+    cr_assert_eq(targeted(direct, 2, big, 2), 1000021, "exact would be 1000011");
+}
+
+/* Another account with a system and template of its own, and one notification there. */
+static struct hd_notification other_notification(void)
+{
+    struct hd_notification n = notif(NOW - 1, NOW - 1, NOW + DAY);
+    struct hd_system s2 = sys;
+    struct hd_template t2 = tpl;
+    hd_id_hex(s2.id, 16);
+    hd_id_uuid4(t2.id);
+    strcpy(n.account_id, strcpy(s2.account_id, other.id));
+    strcpy(n.system_id, strcpy(t2.system_id, s2.id));
+    strcpy(n.template_id, t2.id);
+    cr_assert_eq(hd_store_system_insert(store, &s2), 0);
+    cr_assert_eq(hd_store_template_insert(store, &t2), 0);
+    send_to(&n, "ada");
+    return n;
+}
+
+Test(store, notification_get_stats_and_tenancy)
+{
+    seed();
+    struct hd_notification n = notif(NOW - 1000, NOW - 1000, NOW + DAY), got;
+    send_to(&n, "ada");
+    struct hd_notification theirs = other_notification();
+    cr_assert_eq(hd_store_notification_get(store, mine.id, n.id, ar, &got), 0);
+    cr_assert(!strcmp(got.id, n.id) && !strcmp(got.title, "console name") && got.targeted == 1);
+    struct hd_notification_stats st, want = {.targeted = 1, 3, 2, 1, 1};
+    cr_assert_eq(hd_store_notification_get(store, other.id, n.id, ar, &got), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_notification_get(store, mine.id, theirs.id, ar, &got), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_notification_get(store, mine.id, "nope", ar, &got), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_notification_stats(store, other.id, n.id, &st), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_notification_cancel(store, other.id, n.id, NOW), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, theirs.id, NOW), HD_E_NOT_FOUND);
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO delivery_state VALUES ('%1$s', '%2$s', 'ada', 1, 2, 3, NULL),"
+             " ('%1$s', '%2$s', 'bob', 1, 2, NULL, 4), ('%1$s', '%2$s', 'cy', 1, NULL, NULL, NULL)",
+             n.id, sys.id);
+    raw(sql);
+    cr_assert_eq(hd_store_notification_stats(store, mine.id, n.id, &st), 0);
+    cr_assert_arr_eq(&st, &want, sizeof(st), "targeted, received, seen, clicked, dismissed");
+}
+
+static size_t list(const char *account, struct hd_notification_filter f,
+                   struct hd_notification *out)
+{
+    size_t count = 99;
+    cr_assert_eq(hd_store_notification_list(store, account, &f, ar, out, &count), 0);
+    return count;
+}
+
+Test(store, notification_list_filters_and_pages)
+{
+    seed();
+    struct hd_system sys2 = sys;
+    hd_id_hex(sys2.id, 16);
+    cr_assert_eq(hd_store_system_insert(store, &sys2), 0);
+    struct hd_notification n[5] = {
+        notif(NOW - 5000, NOW + DAY, NOW + 2 * DAY), /* scheduled */
+        notif(NOW - 4000, NOW - 4000, NOW + DAY),    /* active */
+        notif(NOW - 3000, NOW - 2 * DAY, NOW - DAY), /* completed */
+        notif(NOW - 2000, NOW - 2000, NOW + DAY),    /* cancelled below */
+        notif(NOW - 1000, NOW - 1000, NOW + DAY)};   /* active, in tpl's system */
+    for (int i = 0; i < 5; i++)
+        send_to(&n[i], "ada");
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, n[3].id, NOW - 500), 0);
+    struct hd_notification theirs = other_notification(), out[8];
+    struct hd_notification_filter f = {.now = NOW, .limit = 8};
+    cr_assert_eq(list(mine.id, f, out), 5);
+    for (int i = 0; i < 5; i++)
+        cr_assert_str_eq(out[i].id, n[4 - i].id, "newest first, item %d", i);
+    cr_assert_eq(list(other.id, f, out), 1);
+    cr_assert_str_eq(out[0].id, theirs.id);
+    const char *status[] = {"scheduled", "active", "completed", "cancelled", "paused"};
+    const size_t expect[] = {1, 2, 1, 1, 0};
+    for (int i = 0; i < 5; i++) {
+        f.status = status[i];
+        cr_assert_eq(list(mine.id, f, out), expect[i], "status %s", status[i]);
+    }
+    f.status = "active";
+    cr_assert_eq(list(mine.id, f, out), 2);
+    cr_assert_str_eq(out[0].id, n[4].id);
+    cr_assert_str_eq(out[1].id, n[1].id);
+    f.now = NOW + 2 * DAY;
+    cr_assert_eq(list(mine.id, f, out), 0, "everything has ended by then");
+    f = (struct hd_notification_filter){.now = NOW, .limit = 8, .system_id = sys.id};
+    cr_assert_eq(list(mine.id, f, out), 5);
+    f.system_id = sys2.id;
+    cr_assert_eq(list(mine.id, f, out), 0);
+    f.system_id = theirs.system_id;
+    cr_assert_eq(list(mine.id, f, out), 0, "another account's system lists nothing");
+    f = (struct hd_notification_filter){.now = NOW, .limit = 2};
+    size_t seen = 0, got;
+    while ((got = list(mine.id, f, out)) > 0) {
+        for (size_t i = 0; i < got; i++)
+            cr_assert_str_eq(out[i].id, n[4 - seen - i].id);
+        seen += got;
+        f.before = hd_arena_strdup(ar, out[got - 1].id);
+    }
+    cr_assert_eq(seen, 5);
+}
+
+Test(store, notification_cancel_rules_and_feed)
+{
+    seed();
+    struct hd_notification live = notif(NOW - 3000, NOW - 3000, NOW + DAY);
+    struct hd_notification later = notif(NOW - 2000, NOW + DAY, NOW + 2 * DAY);
+    struct hd_notification over = notif(NOW - 1000, NOW - 2 * DAY, NOW);
+    send_to(&live, "ada");
+    send_to(&later, "ada");
+    send_to(&over, "ada");
+    struct hd_feed_item items[4];
+    cr_assert_eq(feed(query("ada"), items), 2);
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, live.id, NOW), 0);
+    cr_assert_eq(feed(query("ada"), items), 1, "a cancelled one leaves the feed at once");
+    cr_assert_str_eq(items[0].n.id, over.id);
+    struct hd_notification got;
+    cr_assert_eq(hd_store_notification_get(store, mine.id, live.id, ar, &got), 0);
+    cr_assert_eq(got.cancelled_at, NOW);
+    cr_assert_str_eq(hd_notification_status(&got, NOW), "cancelled");
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, live.id, NOW), HD_E_CONFLICT);
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, over.id, NOW), HD_E_CONFLICT,
+                 "completed: end_at <= now");
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, later.id, NOW), 0, "scheduled");
+    struct hd_feed_query q = query("ada");
+    q.now = NOW + DAY;
+    cr_assert_eq(feed(q, items), 1, "a cancelled scheduled one never appears");
 }
