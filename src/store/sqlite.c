@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/embed.h"
 #include "core/log.h"
@@ -25,6 +26,8 @@
 
 #define DB_FILE         "herald.db"
 #define BUSY_TIMEOUT_MS 5000
+#define OPEN_ATTEMPTS   50
+#define OPEN_RETRY_US   20000
 #define MIGRATIONS      "migrations/"
 #define SECRET_KEY      "server_secret"
 
@@ -442,6 +445,25 @@ static int migrate(struct hd_store *s, char *errbuf, size_t errlen)
     return err;
 }
 
+/* One attempt at opening, configuring and migrating path. */
+static int open_once(const char *path, struct hd_store **out, char *errbuf, size_t errlen)
+{
+    struct hd_store *s = hd_xcalloc(1, sizeof(*s));
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    if (configure(s, errbuf, errlen) || migrate(s, errbuf, errlen))
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    hd_store_close(s);
+    return HD_E_STORAGE;
+}
+
 int hd_store_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen)
 {
     *out = NULL;
@@ -459,20 +481,15 @@ int hd_store_open(const char *location, struct hd_store **out, char *errbuf, siz
         snprintf(errbuf, errlen, "the data directory path is too long");
         return HD_E_STORAGE;
     }
-    struct hd_store *s = hd_xcalloc(1, sizeof(*s));
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        snprintf(errbuf, errlen, "cannot open %s: %s", path,
-                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        goto fail;
+    /* Connections opening a brand-new file at once race to switch it to WAL, and SQLite answers
+     * the loser "locked" without waiting: such a start is retried for up to a second. */
+    int err = HD_E_STORAGE;
+    for (int attempt = 0; attempt < OPEN_ATTEMPTS && err; attempt++) {
+        if (attempt)
+            usleep(OPEN_RETRY_US);
+        err = open_once(path, out, errbuf, errlen);
     }
-    if (configure(s, errbuf, errlen) || migrate(s, errbuf, errlen))
-        goto fail;
-    *out = s;
-    return 0;
-fail:
-    hd_store_close(s);
-    return HD_E_STORAGE;
+    return err;
 }
 
 void hd_store_close(struct hd_store *s)
