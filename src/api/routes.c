@@ -9,6 +9,7 @@
 #define KiB       1024
 #define API_BODY  (64 * KiB) /* SPEC §3 */
 #define FORM_BODY (16 * KiB)
+#define BULK_BODY (8 * 1024 * KiB) /* SPEC §5: bulk end users, audience members */
 
 #define NOTIF_R HD_SCOPE_NOTIFICATIONS_READ
 #define NOTIF_W HD_SCOPE_NOTIFICATIONS_WRITE
@@ -34,6 +35,9 @@ static const struct hd_route routes[] = {
     {HTTP_GET, "/v1/systems/{}", hd_api_system_get, HD_AUTH_API, ADMIN_R, 0},
     {HTTP_POST, "/v1/systems/{}/templates", hd_api_template_create, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_GET, "/v1/systems/{}/templates/{}", hd_api_template_get, HD_AUTH_API, ADMIN_R, 0},
+    /* more systems and templates routes go here */
+
+    /* end users and audiences */
     {HTTP_PUT, "/v1/systems/{}/end-users/{}", hd_api_end_user_put, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_POST, "/v1/systems/{}/end-users/{}/tokens", hd_api_end_user_token, HD_AUTH_API, ADMIN_W,
      API_BODY},
@@ -41,6 +45,7 @@ static const struct hd_route routes[] = {
     {HTTP_POST, "/v1/api-keys", hd_api_key_create, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_GET, "/v1/api-keys", hd_api_key_list, HD_AUTH_API, ADMIN_R, 0},
     {HTTP_DELETE, "/v1/api-keys/{}", hd_api_key_revoke, HD_AUTH_API, ADMIN_W, 0},
+    /* more API keys routes go here */
 
     {HTTP_GET, "/v1/me/notifications", hd_api_me_notifications, HD_AUTH_END_USER, 0, 0},
 };
