@@ -3,7 +3,9 @@
 #   1. unit tests and fuzz-corpus replays (CTest), normal build
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer; any sanitizer report fails
 #      the run even where the test framework would not notice it (Criterion ignores leak reports)
-#   3. end-to-end tests (node:test) against the normal binary, then the sanitized one; the
+#   3. lint docs/openapi.yaml: the OpenAPI 3.1 schema (@seriousme/openapi-schema-validator) and
+#      herald's rules (tests/e2e/lib/openapi.mjs); tests/e2e/openapi.test.mjs keeps it true
+#   4. end-to-end tests (node:test) against the normal binary, then the sanitized one; the
 #      harness fails a test when the server exits uncleanly or prints a sanitizer report
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +29,9 @@ if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log/asan.txt"; the
   echo "a sanitizer reported an error in the unit tests"; exit 1
 fi
 grep -E '^(test|[0-9]+% tests)' "$log/asan.txt" | tail -1
+
+echo "== OpenAPI document (docs/openapi.yaml)"
+node --input-type=module -e "import { lintDocument } from './tests/e2e/lib/openapi.mjs'; process.exitCode = (await lintDocument()) ? 0 : 1"
 
 echo "== end-to-end ($build/herald)"
 HERALD_BIN="$build/herald" node --test --test-concurrency=2 tests/e2e/

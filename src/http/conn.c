@@ -319,7 +319,8 @@ static void log_access(const struct hd_conn *c, int method, struct hd_slice path
 static void answer(struct hd_conn *c, bool keep_alive, int method, struct hd_slice path)
 {
     struct hd_http *h = c->http;
-    bool keep = keep_alive && !h->shutting_down && !h->res.close;
+    /* a stream lasts until one side closes it, whatever the request said about keep-alive */
+    bool keep = (keep_alive || h->res.stream) && !h->shutting_down && !h->res.close;
     hd_res_serialize(&h->res, keep, method == HTTP_HEAD, &h->out);
     log_access(c, method, path, &h->res);
     if (!keep)
@@ -373,7 +374,7 @@ void hd_conn_feed(struct hd_conn *c, const char *data, size_t len)
 {
     if (c->rq)
         c->rq->value_end = NULL; /* pieces from an earlier read may not be contiguous */
-    while (len > 0 && !c->want_close) {
+    while (len > 0 && !c->want_close && !c->streaming) {
         llhttp_errno_t e = llhttp_execute(&c->parser, data, len);
         if (e == HPE_OK)
             return;
@@ -494,6 +495,8 @@ static void on_readable(struct hd_conn *c)
         hd_conn_close(c);
         return;
     }
+    if (c->streaming)
+        return; /* a stream's client has nothing more to say; EOF closes it above */
     c->last_active = hd_time_mono_ms();
     if (c->suspended) {
         /* pipelined bytes wait for the answer; past the cap, reading pauses (set_events) */
@@ -544,6 +547,45 @@ void hd_conn_release(struct hd_conn *c)
     hd_buf_free(&c->held);
     free(c->pending);
     c->pending = NULL;
+}
+
+struct hd_conn *hd_req_stream(struct hd_req *req, struct hd_res *res, void (*on_close)(void *arg),
+                              void *arg)
+{
+    struct hd_conn *c = req->conn;
+    c->streaming = true;
+    c->on_close = on_close;
+    c->on_close_arg = arg;
+    res->stream = true;
+    res->no_store = true;
+    return c;
+}
+
+bool hd_stream_send(struct hd_conn *c, const char *data, size_t len)
+{
+    if (c->closed)
+        return false;
+    if (c->out.len + len > HD_STREAM_QUEUE_MAX) {
+        hd_conn_close(c); /* it resumes with Last-Event-ID when it can keep up */
+        return false;
+    }
+    if (c->out.len == 0) {
+        ssize_t n = send(c->io.fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            hd_conn_close(c);
+            return false;
+        }
+        if (n > 0) {
+            data += n;
+            len -= (size_t)n;
+            c->last_active = hd_time_mono_ms();
+        }
+        if (len == 0)
+            return true;
+    }
+    hd_buf_append(&c->out, data, len);
+    set_events(c);
+    return !c->closed;
 }
 
 struct hd_conn *hd_req_suspend(struct hd_req *req)
@@ -602,6 +644,9 @@ void hd_conn_close(struct hd_conn *c)
         return;
     struct hd_http *h = c->http;
     c->closed = true;
+    if (c->on_close)
+        c->on_close(c->on_close_arg);
+    c->on_close = NULL;
     hd_loop_del(h->loop, &c->io);
     close(c->io.fd);
     if (c->prev)

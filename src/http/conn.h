@@ -41,7 +41,10 @@ struct hd_conn {
     bool suspended;             /* a handler will answer later (hd_http_resume) */
     struct hd_pending *pending; /* while suspended */
     struct hd_buf held;         /* input after the suspended request, parsed once it is answered */
-    uint32_t events;            /* what epoll watches for */
+    bool streaming;             /* carries a stream (hd_req_stream): no more requests */
+    void (*on_close)(void *arg);
+    void *on_close_arg;
+    uint32_t events; /* what epoll watches for */
     char remote[48];
 };
 

@@ -16,6 +16,7 @@ void hd_res_reset(struct hd_res *res)
     res->body.len = 0;
     res->close = false;
     res->no_store = true;
+    res->stream = false;
 }
 
 void hd_res_free(struct hd_res *res)
@@ -140,7 +141,7 @@ static void put_size(struct hd_buf *out, size_t v)
 void hd_res_serialize(const struct hd_res *res, bool keep_alive, bool head_only, struct hd_buf *out)
 {
     int status = res->status ? res->status : 500;
-    bool has_body = status != 204 && status != 304;
+    bool has_body = status != 204 && status != 304 && !res->stream;
     hd_buf_puts(out, "HTTP/1.1 ");
     put_size(out, (size_t)status);
     hd_buf_append(out, " ", 1);
@@ -161,6 +162,6 @@ void hd_res_serialize(const struct hd_res *res, bool keep_alive, bool head_only,
         hd_buf_puts(out, "Connection: close\r\n");
     hd_buf_append(out, res->headers.data, res->headers.len);
     hd_buf_append(out, "\r\n", 2);
-    if (!head_only && has_body)
+    if (!head_only && (has_body || res->stream))
         hd_buf_append(out, res->body.data, res->body.len);
 }

@@ -18,6 +18,7 @@ struct hd_res {
     struct hd_buf body;
     bool close;    /* close the connection after this response */
     bool no_store; /* add Cache-Control: no-store (the default for JSON) */
+    bool stream;   /* open-ended (hd_req_stream): no Content-Length; body holds its first bytes */
 };
 
 void hd_res_reset(struct hd_res *res);
