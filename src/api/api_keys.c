@@ -114,3 +114,40 @@ int hd_api_key_revoke(struct hd_req *req, struct hd_res *res)
     hd_res_json(res, 204, NULL);
     return 0;
 }
+
+/* POST /v1/api-keys/{clientId}/rotate: a new secret, shown once. The old secret stops working
+ * for the token endpoint at once, and so do the tokens issued before (the guard compares their
+ * issue time with the rotation). A caller may rotate only a key whose scopes it holds, since the
+ * new secret grants them. */
+int hd_api_key_rotate(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_app *app = hd_app_of(req);
+    struct hd_api_key key;
+    const char *id = req->params[0].ptr;
+    int rc = req->params[0].len <= HD_CLIENT_ID_MAX
+                 ? hd_store_key_get(app->store, id, req->arena, &key)
+                 : HD_E_NOT_FOUND;
+    if (rc == 0 && (strcmp(key.account_id, req->who.account_id) != 0 || key.revoked_at))
+        rc = HD_E_NOT_FOUND;
+    if (rc == 0 && (hd_scope_expand(key.scopes) & ~req->who.scopes))
+        return hd_res_error(res, HD_E_FORBIDDEN,
+                            "Only a caller that holds every scope of a key may rotate its secret.",
+                            NULL),
+               HD_E_FORBIDDEN;
+    struct hd_new_key fresh;
+    unsigned char hash[HD_SECRET_HASH_LEN];
+    if (rc == 0) {
+        hd_secret_new(fresh.secret);
+        hd_secret_hash(fresh.secret, strlen(fresh.secret), hash);
+        rc = hd_store_key_rotate(app->store, req->who.account_id, key.client_id, hash,
+                                 hd_time_now_ms());
+    }
+    if (rc == HD_E_NOT_FOUND)
+        hd_res_error(res, rc, "No active API key with this client id in this account.", NULL);
+    if (rc)
+        return rc;
+    hd_res_json(res, 200,
+                json_pack("{s:s, s:s, s:s, s:o}", "clientId", key.client_id, "clientSecret",
+                          fresh.secret, "name", key.name, "scopes", scope_list(key.scopes)));
+    return 0;
+}

@@ -1,5 +1,6 @@
 /* guard.c: authentication and scope checks for every route, driven by the route table's auth
  * and scope columns (RFC 6750 bearer tokens). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -51,7 +52,23 @@ static int check_scope(struct hd_req *req, struct hd_res *res, unsigned have)
     return HD_E_FORBIDDEN;
 }
 
-/* The key behind the token must still exist and not be revoked: revocation is immediate. */
+/* When the token was issued, in ms: from a UUIDv7 jti when it is one (exact), else the end of
+ * the second of iat (a token issued in the same second as a rotation is taken as newer). */
+static int64_t issued_ms(json_t *claims)
+{
+    const char *jti = claim_string(claims, "jti");
+    if (jti && hd_id_is_uuid(hd_slice_of(jti)) && jti[14] == '7') {
+        char hex[13];
+        memcpy(hex, jti, 8);
+        memcpy(hex + 8, jti + 9, 4);
+        hex[12] = '\0';
+        return (int64_t)strtoll(hex, NULL, 16);
+    }
+    return (int64_t)json_integer_value(json_object_get(claims, "iat")) * 1000 + 999;
+}
+
+/* The key behind the token must still exist and not be revoked: revocation is immediate; so is
+ * a rotation of its secret for the tokens issued before it. */
 static int api_token(struct hd_req *req, struct hd_res *res)
 {
     struct hd_app *app = hd_app_of(req);
@@ -65,11 +82,15 @@ static int api_token(struct hd_req *req, struct hd_res *res)
                       hd_time_now_ms() / 1000, &claims, &why))
         return deny(res, why);
     const char *sub = claim_string(claims, "sub"), *scope = claim_string(claims, "scope");
-    struct hd_api_key key;
+    struct hd_key_state state;
+    const struct hd_api_key *key = &state.key;
     int rc = 0;
     if (!sub || !scope || json_object_get(claims, "sys") ||
-        hd_store_key_get(app->store, sub, req->arena, &key) || key.revoked_at)
+        hd_store_key_get_state(app->store, sub, req->arena, &state) || key->revoked_at)
         rc = deny(res, "The token's API key is unknown or revoked.");
+    else if (state.secret_rotated_at && issued_ms(claims) < state.secret_rotated_at)
+        rc = deny(res, "The token was issued before its API key's secret was rotated; get a new "
+                       "one with the new secret.");
     unsigned granted = 0;
     struct hd_slice bad;
     if (!rc && hd_scope_parse(hd_slice_of(scope), &granted, &bad))
@@ -77,9 +98,9 @@ static int api_token(struct hd_req *req, struct hd_res *res)
     json_decref(claims);
     if (rc)
         return rc;
-    req->who.account_id = hd_arena_strdup(req->arena, key.account_id);
-    req->who.client_id = hd_arena_strdup(req->arena, key.client_id);
-    req->who.scopes = hd_scope_expand(granted) & hd_scope_expand(key.scopes);
+    req->who.account_id = hd_arena_strdup(req->arena, key->account_id);
+    req->who.client_id = hd_arena_strdup(req->arena, key->client_id);
+    req->who.scopes = hd_scope_expand(granted) & hd_scope_expand(key->scopes);
     return check_scope(req, res, req->who.scopes);
 }
 

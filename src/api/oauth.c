@@ -118,7 +118,7 @@ static void issue(struct hd_req *req, struct hd_res *res, const struct hd_api_ke
     int64_t now = hd_time_now_ms() / 1000, ttl = app->shared->cfg->token_ttl_s;
     char scope_text[128], jti[HD_UUID_BUF];
     hd_scope_format(scopes, scope_text, sizeof(scope_text));
-    hd_id_uuid4(jti);
+    hd_id_uuid7(jti, hd_time_now_ms()); /* its time lets a rotation tell older tokens apart */
     json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", app->shared->issuer,
                                "sub", key->client_id, "acc", key->account_id, "scope", scope_text,
                                "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);

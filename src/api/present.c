@@ -35,6 +35,17 @@ json_t *hd_present_template(const struct hd_template *t)
                      "createdAt", hd_present_time(t->created_at));
 }
 
+json_t *hd_present_template_admin(const struct hd_template_admin *a)
+{
+    json_t *o = hd_present_template(&a->t);
+    json_object_set_new(o, "locked", json_boolean(a->locked_at != 0));
+    json_object_set_new(o, "archived", json_boolean(a->archived_at != 0));
+    json_object_set_new(o, "updatedAt", hd_present_time(a->updated_at));
+    json_object_set_new(o, "lockedAt", hd_present_time(a->locked_at));
+    json_object_set_new(o, "archivedAt", hd_present_time(a->archived_at));
+    return o;
+}
+
 json_t *hd_present_feed_item(const struct hd_feed_item *it, int64_t now)
 {
     const struct hd_notification *n = &it->n;
@@ -73,4 +84,23 @@ json_t *hd_present_notification(const struct hd_notification *n,
 json_t *hd_present_page(json_t *items, const char *next_cursor)
 {
     return json_pack("{s:o, s:s?}", "items", items, "nextCursor", next_cursor);
+}
+
+json_t *hd_present_end_user(const struct hd_end_user *u)
+{
+    json_t *attrs = json_loads(u->attributes_json ? u->attributes_json : "{}", 0, NULL);
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:o, s:o, s:o}", "id", u->id, "systemId", u->system_id,
+                     "name", u->name, "email", u->email, "attributes",
+                     attrs ? attrs : json_object(), "createdAt", hd_present_time(u->created_at),
+                     "updatedAt", hd_present_time(u->updated_at));
+}
+
+json_t *hd_present_audience(const struct hd_audience *a)
+{
+    json_t *rules = a->rules_json ? json_loads(a->rules_json, 0, NULL) : NULL;
+    return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "id", a->id, "systemId",
+                     a->system_id, "name", a->name, "size", (json_int_t)a->size, "rules",
+                     rules ? rules : json_null(), "createdAt", hd_present_time(a->created_at),
+                     "updatedAt", hd_present_time(a->updated_at), "evaluatedAt",
+                     hd_present_time(a->evaluated_at));
 }

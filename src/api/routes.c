@@ -36,18 +36,47 @@ static const struct hd_route routes[] = {
     {HTTP_POST, "/v1/systems/{}/templates", hd_api_template_create, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_GET, "/v1/systems/{}/templates/{}", hd_api_template_get, HD_AUTH_API, ADMIN_R, 0},
     /* more systems and templates routes go here */
+    {HTTP_DELETE, "/v1/systems/{}", hd_api_system_delete, HD_AUTH_API, ADMIN_W, 0},
+    {HTTP_GET, "/v1/systems/{}/templates", hd_api_template_list, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_PUT, "/v1/systems/{}/templates/{}", hd_api_template_update, HD_AUTH_API, ADMIN_W,
+     API_BODY},
+    {HTTP_DELETE, "/v1/systems/{}/templates/{}", hd_api_template_archive, HD_AUTH_API, ADMIN_W, 0},
+    {HTTP_POST, "/v1/systems/{}/templates/{}/duplicate", hd_api_template_duplicate, HD_AUTH_API,
+     ADMIN_W, API_BODY},
+    {HTTP_POST, "/v1/systems/{}/templates/{}/preview", hd_api_template_preview, HD_AUTH_API,
+     ADMIN_R, API_BODY},
 
     /* end users and audiences */
     {HTTP_PUT, "/v1/systems/{}/end-users/{}", hd_api_end_user_put, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_POST, "/v1/systems/{}/end-users/{}/tokens", hd_api_end_user_token, HD_AUTH_API, ADMIN_W,
      API_BODY},
+    {HTTP_POST, "/v1/systems/{}/end-users", hd_api_end_user_bulk, HD_AUTH_API, ADMIN_W, BULK_BODY},
+    {HTTP_GET, "/v1/systems/{}/end-users", hd_api_end_user_list, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_GET, "/v1/systems/{}/end-users/{}", hd_api_end_user_get, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_DELETE, "/v1/systems/{}/end-users/{}", hd_api_end_user_delete, HD_AUTH_API, ADMIN_W, 0},
+    {HTTP_POST, "/v1/systems/{}/audiences", hd_api_audience_create, HD_AUTH_API, ADMIN_W,
+     BULK_BODY},
+    {HTTP_GET, "/v1/systems/{}/audiences", hd_api_audience_list, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_POST, "/v1/systems/{}/audiences/preview", hd_api_audience_preview, HD_AUTH_API, ADMIN_R,
+     API_BODY},
+    {HTTP_GET, "/v1/systems/{}/audiences/{}", hd_api_audience_get, HD_AUTH_API, ADMIN_R, 0},
+    {HTTP_DELETE, "/v1/systems/{}/audiences/{}", hd_api_audience_delete, HD_AUTH_API, ADMIN_W, 0},
+    {HTTP_POST, "/v1/systems/{}/audiences/{}/members", hd_api_audience_members_add, HD_AUTH_API,
+     ADMIN_W, BULK_BODY},
+    {HTTP_DELETE, "/v1/systems/{}/audiences/{}/members/{}", hd_api_audience_member_remove,
+     HD_AUTH_API, ADMIN_W, 0},
 
     {HTTP_POST, "/v1/api-keys", hd_api_key_create, HD_AUTH_API, ADMIN_W, API_BODY},
     {HTTP_GET, "/v1/api-keys", hd_api_key_list, HD_AUTH_API, ADMIN_R, 0},
     {HTTP_DELETE, "/v1/api-keys/{}", hd_api_key_revoke, HD_AUTH_API, ADMIN_W, 0},
     /* more API keys routes go here */
+    {HTTP_POST, "/v1/api-keys/{}/rotate", hd_api_key_rotate, HD_AUTH_API, ADMIN_W, 0},
 
     {HTTP_GET, "/v1/me/notifications", hd_api_me_notifications, HD_AUTH_END_USER, 0, 0},
+    {HTTP_GET, "/v1/me/stream", hd_api_me_stream, HD_AUTH_END_USER, 0, 0},
+    {HTTP_POST, "/v1/me/notifications/{}/seen", hd_api_me_seen, HD_AUTH_END_USER, 0, 0},
+    {HTTP_POST, "/v1/me/notifications/{}/clicked", hd_api_me_clicked, HD_AUTH_END_USER, 0, 0},
+    {HTTP_POST, "/v1/me/notifications/{}/dismissed", hd_api_me_dismissed, HD_AUTH_END_USER, 0, 0},
 };
 
 const struct hd_router hd_api_router = {

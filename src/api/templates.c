@@ -1,5 +1,7 @@
 /* templates.c: /v1/systems/{systemId}/templates (SPEC §5). Placeholders are extracted from the
- * title, description, button text and button URL when the template is created. */
+ * title, description, button text and button URL when the template is created or replaced.
+ * A template used by a notification is locked (SPEC §1): replacing it is a 409 that says to
+ * duplicate it. Archived templates stay readable here but no trigger can use them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,16 +13,22 @@
 #include "core/time.h"
 #include "core/url.h"
 #include "notify/render.h"
+#include "notify/trigger.h"
 
 #define NAME_MAX_LEN        200
 #define TITLE_MAX_LEN       500
 #define DESCRIPTION_MAX_LEN 4000
 #define BUTTON_TEXT_MAX_LEN 100
 #define URL_MAX_LEN         2000
+#define OVERRIDE_VALUE_MAX  2000 /* as for a trigger (payload.c) */
+#define COPY_SUFFIX         " (copy)"
 
 static const char *const template_fields[] = {
     "name", "title", "description", "button", "notificationType", NULL};
 static const char *const button_fields[] = {"text", "url", NULL};
+static const char *const duplicate_fields[] = {"name", NULL};
+static const char *const preview_fields[] = {"override", NULL};
+static const char *const override_fields[] = {"key", "value", NULL};
 
 /* "push" or "popup", case-insensitive (the original documentation writes "Push"). */
 const char *hd_api_notification_type(const char *s)
@@ -112,46 +120,367 @@ static void own_strings(struct hd_arena *ar, struct hd_template *t)
         *fields[i] = hd_arena_strdup(ar, *fields[i]);
 }
 
+/* Reads and checks a template body into t (strings in the arena, placeholders extracted), or
+ * answers 400/415/422. */
+static int read_template_body(struct hd_req *req, struct hd_res *res, struct hd_template *t)
+{
+    json_t *body;
+    int rc = hd_body_json(req, res, &body);
+    if (rc)
+        return rc;
+    struct hd_problems p = {0};
+    read_template(&p, body, req->arena, t);
+    own_strings(req->arena, t);
+    json_decref(body);
+    if (!hd_problems_any(&p))
+        (void)extract_all(&p, req->arena, t);
+    return hd_problems_any(&p) ? hd_problems_respond(&p, res) : 0;
+}
+
 int hd_api_template_create(struct hd_req *req, struct hd_res *res)
 {
     struct hd_system sys;
-    json_t *body;
+    struct hd_template_admin a = {.t = {.created_at = hd_time_now_ms()}};
     int rc;
-    if ((rc = hd_api_load_system(req, res, &sys)) || (rc = hd_body_json(req, res, &body)))
+    if ((rc = hd_api_load_system(req, res, &sys)) || (rc = read_template_body(req, res, &a.t)))
         return rc;
-    struct hd_problems p = {0};
-    struct hd_template t = {.created_at = hd_time_now_ms()};
-    read_template(&p, body, req->arena, &t);
-    own_strings(req->arena, &t);
-    json_decref(body);
-    if (!hd_problems_any(&p))
-        (void)extract_all(&p, req->arena, &t);
-    if (hd_problems_any(&p))
-        return hd_problems_respond(&p, res);
-    hd_id_uuid4(t.id);
-    memcpy(t.system_id, sys.id, sizeof(t.system_id));
-    rc = hd_store_template_insert(hd_app_of(req)->store, &t);
+    hd_id_uuid4(a.t.id);
+    memcpy(a.t.system_id, sys.id, sizeof(a.t.system_id));
+    a.updated_at = a.t.created_at;
+    rc = hd_store_template_insert(hd_app_of(req)->store, &a.t);
     if (rc)
         return rc;
-    hd_res_headerf(res, "Location", "/v1/systems/%s/templates/%s", sys.id, t.id);
-    hd_res_json(res, 201, hd_present_template(&t));
+    hd_res_headerf(res, "Location", "/v1/systems/%s/templates/%s", sys.id, a.t.id);
+    hd_res_json(res, 201, hd_present_template_admin(&a));
     return 0;
+}
+
+static int template_not_found(struct hd_req *req, struct hd_res *res, const struct hd_system *sys)
+{
+    const char *msg =
+        hd_id_is_uuid(req->params[1])
+            ? hd_arena_printf(req->arena, "No template %s in system %s.", req->params[1].ptr,
+                              sys->id)
+            : hd_arena_printf(req->arena, "No such template in system %s: ids are UUIDs.", sys->id);
+    hd_res_error(res, HD_E_NOT_FOUND, msg, NULL);
+    return HD_E_NOT_FOUND;
+}
+
+/* The system of path parameter 0 and its template of parameter 1 (archived or not), or a 404
+ * answered. */
+static int load_template(struct hd_req *req, struct hd_res *res, struct hd_system *sys,
+                         struct hd_template_admin *out)
+{
+    int rc = hd_api_load_system(req, res, sys);
+    if (rc)
+        return rc;
+    rc = hd_id_is_uuid(req->params[1])
+             ? hd_store_template_get_admin(hd_app_of(req)->store, sys->id, req->params[1].ptr,
+                                           req->arena, out)
+             : HD_E_NOT_FOUND;
+    return rc == HD_E_NOT_FOUND ? template_not_found(req, res, sys) : rc;
 }
 
 int hd_api_template_get(struct hd_req *req, struct hd_res *res)
 {
     struct hd_system sys;
-    struct hd_template t;
-    int rc;
-    if ((rc = hd_api_load_system(req, res, &sys)))
-        return rc;
-    rc = hd_id_is_uuid(req->params[1]) ? hd_store_template_get(hd_app_of(req)->store, sys.id,
-                                                               req->params[1].ptr, req->arena, &t)
-                                       : HD_E_NOT_FOUND;
-    if (rc == HD_E_NOT_FOUND)
-        hd_res_error(res, rc, "No such template in this system.", NULL);
+    struct hd_template_admin a;
+    int rc = load_template(req, res, &sys, &a);
     if (rc)
         return rc;
-    hd_res_json(res, 200, hd_present_template(&t));
+    hd_res_json(res, 200, hd_present_template_admin(&a));
+    return 0;
+}
+
+/* Newest first; archived ones only with ?archived=true. The cursor is the last id of a page. */
+int hd_api_template_list(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_system sys;
+    struct hd_template_query q;
+    struct hd_problems p = {0};
+    size_t n;
+    int rc = hd_api_load_system(req, res, &sys);
+    if (rc)
+        return rc;
+    hd_api_page_query(req, &p, hd_id_is_uuid, &q.limit, &q.before);
+    (void)hd_api_query_bool(req, &p, "archived", &q.archived);
+    if (hd_problems_any(&p))
+        return hd_problems_respond(&p, res);
+    q.system_id = sys.id;
+    size_t limit = q.limit++; /* one extra row tells whether another page exists */
+    struct hd_template_admin *list = hd_arena_alloc(req->arena, q.limit * sizeof(*list));
+    if ((rc = hd_store_template_list(hd_app_of(req)->store, &q, req->arena, list, &n)))
+        return rc;
+    bool more = n > limit;
+    n = more ? limit : n;
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, hd_present_template_admin(&list[i]));
+    hd_res_json(res, 200, hd_present_page(items, more ? list[n - 1].t.id : NULL));
+    return 0;
+}
+
+/* 409 for a template that cannot change: locked by its notifications, or archived. */
+static int refuse_change(struct hd_req *req, struct hd_res *res, const struct hd_template_admin *a)
+{
+    int64_t uses = 0;
+    const struct hd_template *t = &a->t;
+    int rc = a->archived_at
+                 ? 0
+                 : hd_store_template_uses(hd_app_of(req)->store, t->system_id, t->id, &uses);
+    if (rc)
+        return rc;
+    const char *why = a->archived_at
+                          ? hd_arena_printf(req->arena, "Template %s is archived", t->id)
+                          : hd_arena_printf(req->arena,
+                                            "Template %s is used by %lld notification(s), so it "
+                                            "can no longer change",
+                                            t->id, (long long)uses);
+    hd_res_error(res, HD_E_CONFLICT,
+                 hd_arena_printf(req->arena,
+                                 "%s; duplicate it with POST /v1/systems/%s/templates/%s/duplicate "
+                                 "and edit the copy.",
+                                 why, t->system_id, t->id),
+                 NULL);
+    return HD_E_CONFLICT;
+}
+
+/* PUT: a full replacement, validated like a creation; refused once the template is locked. */
+int hd_api_template_update(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_system sys;
+    struct hd_template_admin a;
+    int rc = load_template(req, res, &sys, &a);
+    if (rc)
+        return rc;
+    if (a.locked_at || a.archived_at)
+        return refuse_change(req, res, &a);
+    struct hd_template t = {.created_at = a.t.created_at};
+    if ((rc = read_template_body(req, res, &t)))
+        return rc;
+    memcpy(t.id, a.t.id, sizeof(t.id));
+    memcpy(t.system_id, sys.id, sizeof(t.system_id));
+    int64_t now = hd_time_now_ms();
+    rc = hd_store_template_update(hd_app_of(req)->store, &t, now);
+    if (rc == HD_E_CONFLICT) { /* a trigger locked it meanwhile */
+        a.locked_at = now;
+        return refuse_change(req, res, &a);
+    }
+    if (rc == HD_E_NOT_FOUND)
+        return template_not_found(req, res, &sys);
+    if (rc)
+        return rc;
+    a.t = t;
+    a.updated_at = now;
+    hd_res_json(res, 200, hd_present_template_admin(&a));
+    return 0;
+}
+
+/* DELETE archives; archiving an archived template again changes nothing. */
+int hd_api_template_archive(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_system sys;
+    struct hd_template_admin a;
+    int rc = load_template(req, res, &sys, &a);
+    if (!rc && !a.archived_at)
+        rc = hd_store_template_archive(hd_app_of(req)->store, sys.id, a.t.id, hd_time_now_ms());
+    if (rc == HD_E_NOT_FOUND && !res->status)
+        rc = 0; /* archived meanwhile */
+    if (rc)
+        return rc;
+    hd_res_json(res, 204, NULL);
+    return 0;
+}
+
+/* The body, or an empty object when there is none (duplicate and preview take an optional one). */
+static int optional_body(struct hd_req *req, struct hd_res *res, json_t **out)
+{
+    if (req->body.len == 0) {
+        *out = json_object();
+        return 0;
+    }
+    return hd_body_json(req, res, out);
+}
+
+/* "<name> (copy)", the name cut at a character boundary so that it fits. */
+static const char *copy_name(struct hd_arena *ar, const char *name)
+{
+    size_t len = strlen(name), max = NAME_MAX_LEN - strlen(COPY_SUFFIX);
+    if (len > max) {
+        len = max;
+        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+            len--;
+    }
+    return hd_arena_printf(ar, "%.*s" COPY_SUFFIX, (int)len, name);
+}
+
+/* POST .../duplicate {"name"?}: a new, unlocked copy, the way to edit a locked template. */
+int hd_api_template_duplicate(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_system sys;
+    struct hd_template_admin a;
+    json_t *body;
+    int rc;
+    if ((rc = load_template(req, res, &sys, &a)) || (rc = optional_body(req, res, &body)))
+        return rc;
+    struct hd_problems p = {0};
+    hd_check_fields(&p, body, "", duplicate_fields);
+    const char *name =
+        hd_arena_strdup(req->arena, hd_get_string(&p, body, "", "name", false, 1, NAME_MAX_LEN));
+    json_decref(body);
+    if (hd_problems_any(&p))
+        return hd_problems_respond(&p, res);
+    struct hd_template_admin copy = {.t = a.t, .updated_at = hd_time_now_ms()};
+    copy.t.name = name ? name : copy_name(req->arena, a.t.name);
+    copy.t.created_at = copy.updated_at;
+    hd_id_uuid4(copy.t.id);
+    if ((rc = hd_store_template_insert(hd_app_of(req)->store, &copy.t)))
+        return rc;
+    hd_res_headerf(res, "Location", "/v1/systems/%s/templates/%s", sys.id, copy.t.id);
+    hd_res_json(res, 201, hd_present_template_admin(&copy));
+    return 0;
+}
+
+/* ---- preview ---- */
+
+static void read_override(struct hd_problems *p, json_t *item, size_t i, struct hd_arena *ar,
+                          struct hd_override *out, size_t *n)
+{
+    const char *field = hd_arena_printf(ar, "override[%zu]", i);
+    if (!json_is_object(item)) {
+        hd_problem(p, field, "must be an object {\"key\": \"NAME\", \"value\": \"…\"}");
+        return;
+    }
+    hd_check_fields(p, item, field, override_fields);
+    const char *key = hd_get_string(p, item, field, "key", true, 1, 70);
+    const char *value = hd_get_string(p, item, field, "value", true, 0, OVERRIDE_VALUE_MAX);
+    struct hd_slice name;
+    if (!key || !value)
+        return;
+    if (hd_render_key(hd_slice_of(key), &name)) {
+        hd_problem(p, hd_arena_printf(ar, "%s.key", field),
+                   "\"%s\" is not a placeholder name: use letters, digits, _ . - (at most 64), "
+                   "with or without the surrounding ###",
+                   key);
+        return;
+    }
+    const char *bare = hd_arena_slice(ar, name);
+    for (size_t j = 0; j < *n; j++)
+        if (hd_slice_eq(out[j].name, bare)) {
+            hd_problem(p, hd_arena_printf(ar, "%s.key", field), "%.*s is given twice; keep one",
+                       (int)name.len, name.ptr);
+            return;
+        }
+    out[(*n)++] =
+        (struct hd_override){{bare, name.len}, {hd_arena_strdup(ar, value), strlen(value)}};
+}
+
+/* {"override": [{"key","value"}...]} into t, with room for HD_PLACEHOLDERS_MAX more. */
+static void read_preview(struct hd_problems *p, json_t *body, struct hd_arena *ar,
+                         struct hd_trigger *t)
+{
+    hd_check_fields(p, body, "", preview_fields);
+    json_t *a = json_object_get(body, "override");
+    size_t n = a ? json_array_size(a) : 0;
+    t->overrides = NULL;
+    t->n_overrides = 0;
+    if (a && !json_is_null(a) && !json_is_array(a))
+        hd_problem(p, "override",
+                   "must be an array such as [{\"key\": \"URL\", \"value\": \"…\"}]");
+    else if (n > HD_PLACEHOLDERS_MAX)
+        hd_problem(p, "override", "has %zu entries; a template has at most %d placeholders", n,
+                   HD_PLACEHOLDERS_MAX);
+    if (hd_problems_any(p))
+        return;
+    struct hd_override *ov = hd_arena_alloc(ar, (n + HD_PLACEHOLDERS_MAX) * sizeof(*ov));
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++)
+        read_override(p, json_array_get(a, i), i, ar, ov, &got);
+    t->overrides = ov;
+    t->n_overrides = got;
+}
+
+/* Gives each placeholder of tpl without a value an override that leaves it as it is, so the
+ * preview shows ###NAME### there instead of failing; the names go to missing. */
+static void fill_missing(const struct hd_template *tpl, struct hd_arena *ar, struct hd_trigger *t,
+                         json_t *missing)
+{
+    struct hd_placeholders ph = {0};
+    const char *texts[] = {tpl->title, tpl->description, tpl->button_text, tpl->button_url};
+    for (size_t i = 0; i < 4; i++)
+        if (texts[i] && hd_render_extract(texts[i], strlen(texts[i]), &ph))
+            break;
+    struct hd_override *ov = (struct hd_override *)t->overrides;
+    size_t given = t->n_overrides;
+    for (size_t i = 0; i < ph.n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < given && !found; j++)
+            found = hd_slice_eq(ov[j].name, ph.names[i]);
+        if (found)
+            continue;
+        const char *name = hd_arena_strdup(ar, ph.names[i]);
+        ov[t->n_overrides++] = (struct hd_override){
+            hd_slice_of(name), hd_slice_of(hd_arena_printf(ar, "###%s###", name))};
+        json_array_append_new(missing, json_string(name));
+    }
+}
+
+/* The trigger's problems as the preview shows them: fields without "notification.", and no
+ * complaint about a button URL that is not a URL only because a placeholder has no value yet
+ * (trigger.c adds that one alone, when nothing else is wrong). */
+static void adapt_problems(struct hd_problems *p, struct hd_arena *ar, const char *url)
+{
+    json_t *d = p->details, *item;
+    size_t i;
+    const char *msg = json_string_value(json_object_get(json_array_get(d, 0), "message"));
+    struct hd_placeholders left = {0};
+    if (json_array_size(d) == 1 && msg && !strncmp(msg, "the button URL becomes", 22) && url &&
+        !hd_render_extract(url, strlen(url), &left) && left.n && button_url_ok(ar, url)) {
+        hd_problems_free(p);
+        return;
+    }
+    json_array_foreach(d, i, item)
+    {
+        const char *f = json_string_value(json_object_get(item, "field"));
+        if (f && !strncmp(f, "notification.", 13))
+            json_object_set_new(item, "field", json_string(f + 13));
+    }
+}
+
+/* POST .../preview {"override"?}: the template rendered as a trigger with these overrides
+ * would render it (same rules), except that placeholders without a value stay as they are and
+ * are listed in "missing". */
+int hd_api_template_preview(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_system sys;
+    struct hd_template_admin a;
+    json_t *body;
+    int rc;
+    if ((rc = load_template(req, res, &sys, &a)) || (rc = optional_body(req, res, &body)))
+        return rc;
+    struct hd_problems p = {0};
+    struct hd_trigger t = {0};
+    read_preview(&p, body, req->arena, &t);
+    json_decref(body);
+    if (hd_problems_any(&p))
+        return hd_problems_respond(&p, res);
+    json_t *missing = json_array();
+    fill_missing(&a.t, req->arena, &t, missing);
+    struct hd_notification n = {0};
+    if (hd_trigger_prepare(&t, &a.t, hd_time_now_ms(), req->arena, &p, &n))
+        adapt_problems(&p, req->arena, n.button_url);
+    if (hd_problems_any(&p)) {
+        json_decref(missing);
+        return hd_problems_respond(&p, res);
+    }
+    json_t *ph = json_loads(a.t.placeholders_json, 0, NULL);
+    json_t *button = n.button_url
+                         ? json_pack("{s:s, s:s}", "text", n.button_text, "url", n.button_url)
+                         : json_null();
+    hd_res_json(res, 200,
+                json_pack("{s:s, s:s, s:o, s:s, s:o, s:o}", "title", n.runtime_title, "description",
+                          n.runtime_description ? n.runtime_description : "", "button", button,
+                          "notificationType", n.type, "placeholders", ph ? ph : json_array(),
+                          "missing", missing));
     return 0;
 }

@@ -103,4 +103,22 @@ void hd_sq_rollback(struct hd_store *s);
 int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg) HD_WUR;
 
+/* Sorts after every id we issue (hex digits and '-'): the cursor of a first page. */
+#define CURSOR_MAX "~"
+
+/* The user's targets, fan-out on read: direct ones UNION those of their audiences, both through
+ * covering indexes on (system_id, end_user_id); ?1 system, ?2 user, ?3 exclusive upper id bound.
+ * CROSS JOIN keeps this set the outer loop, so no query walks a system's notifications. */
+#define TARGETS_WITH                                                                               \
+    "WITH targets(nid) AS ("                                                                       \
+    " SELECT notification_id FROM notification_users"                                              \
+    "  WHERE system_id = ?1 AND end_user_id = ?2 AND notification_id < ?3"                         \
+    " UNION"                                                                                       \
+    " SELECT na.notification_id FROM audience_members am"                                          \
+    "  JOIN notification_audiences na ON na.audience_id = am.audience_id"                          \
+    "  WHERE am.system_id = ?1 AND am.end_user_id = ?2 AND na.notification_id < ?3) "
+/* Reads NOTIF_COLS (as columns 0..14) into n; targeted is left 0 (only the management queries
+ * select it). False when a required value is missing. */
+bool hd_sq_read_notification(sqlite3_stmt *st, struct hd_arena *ar, struct hd_notification *n);
+
 #endif

@@ -7,20 +7,6 @@
  * `targeted` count avoids walking a large audience: audiences keep their member count. */
 #include "store/sqlite_db.h"
 
-/* Sorts after every id we issue (hex digits and '-'): the cursor of a first page. */
-#define CURSOR_MAX "~"
-
-/* The user's targets, fan-out on read: direct ones UNION those of their audiences, both through
- * covering indexes on (system_id, end_user_id); ?1 system, ?2 user, ?3 exclusive upper id bound.
- * CROSS JOIN keeps this set the outer loop, so no query walks a system's notifications. */
-#define TARGETS_WITH                                                                               \
-    "WITH targets(nid) AS ("                                                                       \
-    " SELECT notification_id FROM notification_users"                                              \
-    "  WHERE system_id = ?1 AND end_user_id = ?2 AND notification_id < ?3"                         \
-    " UNION"                                                                                       \
-    " SELECT na.notification_id FROM audience_members am"                                          \
-    "  JOIN notification_audiences na ON na.audience_id = am.audience_id"                          \
-    "  WHERE am.system_id = ?1 AND am.end_user_id = ?2 AND na.notification_id < ?3) "
 /* ?4 now, ?5 the oldest end_at still listed. */
 #define TARGETS_FROM                                                                               \
     " FROM targets t CROSS JOIN notifications n ON n.id = t.nid"                                   \
@@ -176,8 +162,7 @@ int hd_store_notification_insert(struct hd_store *s, const struct hd_notificatio
 
 /* ---- the end user's feed ---- */
 
-/* Reads NOTIF_COLS; targeted is left 0 (only the management queries select it). */
-static bool read_notification(sqlite3_stmt *st, struct hd_arena *ar, struct hd_notification *n)
+bool hd_sq_read_notification(sqlite3_stmt *st, struct hd_arena *ar, struct hd_notification *n)
 {
     n->targeted = 0;
     n->created_by = hd_sq_col_str(st, 4, ar);
@@ -205,7 +190,7 @@ static bool read_feed_item(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     it->seen_at = sqlite3_column_int64(st, 16);
     it->clicked_at = sqlite3_column_int64(st, 17);
     it->dismissed_at = sqlite3_column_int64(st, 18);
-    return read_notification(st, ar, &it->n);
+    return hd_sq_read_notification(st, ar, &it->n);
 }
 
 /* Binds ?1..?5 of TARGETS_WITH/TARGETS_FROM; before NULL for no cursor; min_end is the oldest
@@ -268,7 +253,7 @@ int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q
 static bool read_managed(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 {
     struct hd_notification *n = out;
-    bool ok = read_notification(st, ar, n);
+    bool ok = hd_sq_read_notification(st, ar, n);
     n->targeted = sqlite3_column_int64(st, 15);
     return ok;
 }

@@ -197,3 +197,155 @@ int hd_store_system_list(struct hd_store *s, const char *account_id, struct hd_a
         return hd_sq_bind_failed(s, st, "system list");
     return hd_sq_fetch_many(s, st, read_system, ar, out, sizeof(*out), max, count, "system list");
 }
+
+/* ---- systems administration ---- */
+
+static const char SQL_SYSTEM_PAGE[] =
+    "SELECT " SYSTEM_COLS " FROM systems WHERE account_id = ?1 AND deleted_at IS NULL"
+    " AND (?2 IS NULL OR (created_at, id) >"
+    " (SELECT created_at, id FROM systems WHERE id = ?2 AND account_id = ?1))"
+    " ORDER BY created_at, id LIMIT ?3";
+
+int hd_store_system_page(struct hd_store *s, const char *account_id, const char *after, size_t max,
+                         struct hd_arena *ar, struct hd_system *out, size_t *count)
+{
+    *count = 0;
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_PAGE);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, account_id) || hd_sq_bind_text(st, 2, after) ||
+        hd_sq_bind_size(st, 3, max))
+        return hd_sq_bind_failed(s, st, "system page");
+    return hd_sq_fetch_many(s, st, read_system, ar, out, sizeof(*out), max, count, "system page");
+}
+
+static bool read_count(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    (void)ar;
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+    return true;
+}
+
+static const char SQL_SYSTEM_LIVE[] =
+    "SELECT count(*) FROM notifications WHERE system_id = ?1 AND account_id = ?2"
+    " AND cancelled_at IS NULL AND end_at > ?3";
+static const char SQL_SYSTEM_LIVE_IDS[] =
+    "SELECT id FROM notifications WHERE system_id = ?1 AND account_id = ?2"
+    " AND cancelled_at IS NULL AND end_at > ?3 LIMIT ?4";
+static const char SQL_SYSTEM_CANCEL_LIVE[] =
+    "UPDATE notifications SET cancelled_at = ?3 WHERE system_id = ?1 AND account_id = ?2"
+    " AND cancelled_at IS NULL AND end_at > ?3";
+static const char SQL_SYSTEM_DELETE[] = "UPDATE systems SET deleted_at = ?3"
+                                        " WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL";
+
+struct system_delete {
+    const char *account_id, *id;
+    bool cascade;
+    int64_t now, *live;
+    struct hd_arena *ar;
+    const char ***ids;
+};
+
+/* Binds (system id, account id, now) to st. */
+static int bind_system_now(sqlite3_stmt *st, const struct system_delete *d)
+{
+    return hd_sq_bind_text(st, 1, d->id) || hd_sq_bind_text(st, 2, d->account_id) ||
+           hd_sq_bind_i64(st, 3, d->now);
+}
+
+static bool read_id(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    return (*(const char **)out = hd_sq_col_str(st, 0, ar)) != NULL;
+}
+
+/* The ids of the *d->live notifications about to be cancelled. */
+static int live_ids(struct hd_store *s, const struct system_delete *d)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_LIVE_IDS);
+    size_t max = (size_t)*d->live, n;
+    if (!st)
+        return HD_E_STORAGE;
+    *d->ids = hd_arena_alloc(d->ar, max * sizeof(**d->ids));
+    if (bind_system_now(st, d) || hd_sq_bind_size(st, 4, max))
+        return hd_sq_bind_failed(s, st, "system live ids");
+    int err = hd_sq_fetch_many(s, st, read_id, d->ar, *d->ids, sizeof(**d->ids), max, &n,
+                               "system live ids");
+    *d->live = (int64_t)n;
+    return err;
+}
+
+static int system_delete_body(struct hd_store *s, const void *arg)
+{
+    const struct system_delete *d = arg;
+    sqlite3_stmt *live = hd_sq_stmt(s, SQL_SYSTEM_LIVE),
+                 *cancel = hd_sq_stmt(s, SQL_SYSTEM_CANCEL_LIVE),
+                 *del = hd_sq_stmt(s, SQL_SYSTEM_DELETE);
+    if (!live || !cancel || !del)
+        return HD_E_STORAGE;
+    if (bind_system_now(live, d))
+        return hd_sq_bind_failed(s, live, "system live count");
+    int err = hd_sq_fetch(s, live, read_count, NULL, d->live, "system live count");
+    if (err)
+        return err;
+    if (bind_system_now(del, d))
+        return hd_sq_bind_failed(s, del, "system delete");
+    if ((err = hd_sq_run_changed(s, del, "system delete")))
+        return err;
+    if (*d->live && !d->cascade)
+        return HD_E_CONFLICT;
+    if (!*d->live)
+        return 0;
+    if ((err = live_ids(s, d)))
+        return err;
+    if (bind_system_now(cancel, d))
+        return hd_sq_bind_failed(s, cancel, "system cancel notifications");
+    return hd_sq_run(s, cancel, "system cancel notifications");
+}
+
+int hd_store_system_delete(struct hd_store *s, const char *account_id, const char *id, bool cascade,
+                           int64_t now, struct hd_arena *ar, int64_t *live, const char ***cancelled)
+{
+    struct system_delete d = {account_id, id, cascade, now, live, ar, cancelled};
+    *live = 0;
+    *cancelled = NULL;
+    return hd_sq_in_transaction(s, system_delete_body, &d);
+}
+
+/* ---- API key administration ---- */
+
+static bool read_key_state(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    struct hd_key_state *k = out;
+    k->secret_rotated_at = sqlite3_column_int64(st, 7);
+    return read_key(st, ar, &k->key);
+}
+
+static const char SQL_KEY_GET_STATE[] =
+    "SELECT " KEY_COLS ", secret_rotated_at FROM api_keys WHERE client_id = ?1";
+
+int hd_store_key_get_state(struct hd_store *s, const char *client_id, struct hd_arena *ar,
+                           struct hd_key_state *out)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_GET_STATE);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, client_id))
+        return hd_sq_bind_failed(s, st, "key get state");
+    return hd_sq_fetch(s, st, read_key_state, ar, out, "key get state");
+}
+
+static const char SQL_KEY_ROTATE[] =
+    "UPDATE api_keys SET secret_hash = ?3, secret_rotated_at = ?4"
+    " WHERE client_id = ?1 AND account_id = ?2 AND revoked_at IS NULL";
+
+int hd_store_key_rotate(struct hd_store *s, const char *account_id, const char *client_id,
+                        const unsigned char hash[HD_SECRET_HASH_LEN], int64_t now)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_ROTATE);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, client_id) || hd_sq_bind_text(st, 2, account_id) ||
+        hd_sq_bind_blob(st, 3, hash, HD_SECRET_HASH_LEN) || hd_sq_bind_i64(st, 4, now))
+        return hd_sq_bind_failed(s, st, "key rotate");
+    return hd_sq_run_changed(s, st, "key rotate");
+}

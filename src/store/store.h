@@ -118,6 +118,64 @@ int hd_store_template_insert(struct hd_store *s, const struct hd_template *t) HD
 int hd_store_template_get(struct hd_store *s, const char *system_id, const char *id,
                           struct hd_arena *ar, struct hd_template *out) HD_WUR;
 
+/* ---- systems and templates administration ---- */
+/* The account's live systems after the system `after` (a cursor: NULL for the first page),
+ * oldest first: at most max into out; *count gets how many. */
+int hd_store_system_page(struct hd_store *s, const char *account_id, const char *after, size_t max,
+                         struct hd_arena *ar, struct hd_system *out, size_t *count) HD_WUR;
+/* Deletes the account's system (it reads as absent everywhere after). Its live notifications
+ * (scheduled or active: not cancelled, end_at > now) are counted in *live. Without cascade, any
+ * of them make it HD_E_CONFLICT and nothing changes; with cascade they are cancelled at now in
+ * the same transaction, and *cancelled gets their ids (*live of them, from ar). HD_E_NOT_FOUND
+ * when absent, deleted or another account's. */
+int hd_store_system_delete(struct hd_store *s, const char *account_id, const char *id, bool cascade,
+                           int64_t now, struct hd_arena *ar, int64_t *live,
+                           const char ***cancelled) HD_WUR;
+
+/* A template with its administrative state; times are 0 when not yet. */
+struct hd_template_admin {
+    struct hd_template t;
+    int64_t updated_at, locked_at, archived_at;
+};
+/* The system's template, archived or not. */
+int hd_store_template_get_admin(struct hd_store *s, const char *system_id, const char *id,
+                                struct hd_arena *ar, struct hd_template_admin *out) HD_WUR;
+struct hd_template_query {
+    const char *system_id;
+    const char *before; /* cursor: a template id of the system, or NULL for the first page */
+    bool archived;      /* include archived templates */
+    size_t limit;
+};
+/* The system's templates, newest first: at most q->limit into out; *count gets how many. */
+int hd_store_template_list(struct hd_store *s, const struct hd_template_query *q,
+                           struct hd_arena *ar, struct hd_template_admin *out,
+                           size_t *count) HD_WUR;
+/* Replaces the texts, button, type and placeholders of t->id in t->system_id (created_at is
+ * kept), at now. HD_E_NOT_FOUND when absent or archived; HD_E_CONFLICT when locked (used by a
+ * notification). */
+int hd_store_template_update(struct hd_store *s, const struct hd_template *t, int64_t now) HD_WUR;
+/* Archives the template: new triggers cannot use it. HD_E_NOT_FOUND when absent or already
+ * archived. */
+int hd_store_template_archive(struct hd_store *s, const char *system_id, const char *id,
+                              int64_t now) HD_WUR;
+/* How many notifications were made from the template. */
+int hd_store_template_uses(struct hd_store *s, const char *system_id, const char *id,
+                           int64_t *uses) HD_WUR;
+
+/* ---- API key administration ---- */
+/* A key with the time its secret was last replaced (0 if never): tokens issued before that
+ * are dead. Any account's key, revoked or not, like hd_store_key_get. */
+struct hd_key_state {
+    struct hd_api_key key;
+    int64_t secret_rotated_at;
+};
+int hd_store_key_get_state(struct hd_store *s, const char *client_id, struct hd_arena *ar,
+                           struct hd_key_state *out) HD_WUR;
+/* Replaces the secret hash of an active key of the account at now; HD_E_NOT_FOUND when there
+ * is none (or it is revoked). */
+int hd_store_key_rotate(struct hd_store *s, const char *account_id, const char *client_id,
+                        const unsigned char hash[HD_SECRET_HASH_LEN], int64_t now) HD_WUR;
+
 /* ---- end users ---- */
 struct hd_end_user {
     char system_id[HD_SYSTEM_ID_BUF];
@@ -138,12 +196,101 @@ struct hd_audience {
     char id[HD_UUID_BUF];
     char system_id[HD_SYSTEM_ID_BUF];
     const char *name;
+    const char *rules_json; /* NULL for an explicit list; else valid rules (see HD_RULES_*) */
     int64_t created_at;
+    /* read back only: */
+    int64_t size;         /* members now (materialized for a rule audience) */
+    int64_t updated_at;   /* last change of the audience or its explicit members */
+    int64_t evaluated_at; /* rule audience: last evaluation over every end user; else 0 */
 };
 /* Inserts the audience and its n members (end-user ids, known or not; duplicates folded) in one
- * transaction; the caller has checked that the system is the account's. Borrows everything. */
+ * transaction; the caller has checked that the system is the account's. Borrows everything.
+ * With rules_json (then n must be 0) the members are the end users matching the rules now;
+ * HD_E_VALIDATION when the rules do not compile. */
 int hd_store_audience_insert(struct hd_store *s, const struct hd_audience *a,
                              const char *const *member_ids, size_t n) HD_WUR;
+
+/* ---- end users and audiences administration ---- */
+
+/* The system's end user, or HD_E_NOT_FOUND. */
+int hd_store_end_user_get(struct hd_store *s, const char *system_id, const char *id,
+                          struct hd_arena *ar, struct hd_end_user *out) HD_WUR;
+/* The system's end users in id order (byte order) after `after` ("" for the first page), at
+ * most max into out; search (NULL for all): only those whose id, name or email contains it,
+ * ASCII case-insensitively. */
+int hd_store_end_user_list(struct hd_store *s, const char *system_id, const char *search,
+                           const char *after, struct hd_arena *ar, struct hd_end_user *out,
+                           size_t max, size_t *count) HD_WUR;
+/* Erases the end user and everything kept about them in the system, in one transaction: their
+ * row, delivery state, audience memberships and direct targets (so their past notifications
+ * leave their feed; notifications keep their `targeted` count). HD_E_NOT_FOUND when there was
+ * nothing at all to erase. */
+int hd_store_end_user_delete(struct hd_store *s, const char *system_id, const char *id) HD_WUR;
+/* Upserts n end users of one system (distinct ids, all with users[0].system_id) in one
+ * transaction, then re-evaluates their rule-audience memberships; *created and *updated get the
+ * counts. HD_E_NOT_FOUND, storing nothing, when the system does not exist. */
+int hd_store_end_users_upsert_many(struct hd_store *s, const struct hd_end_user *users, size_t n,
+                                   size_t *created, size_t *updated) HD_WUR;
+
+/* Rules of a rule audience, as JSON: a group {"all":[node…]} (every node holds) or
+ * {"any":[node…]} (at least one holds); a node is a group or a condition
+ * {"attribute":A,"operator":"is"|"is not"|"like","value":V}. A is "id", "name", "email" (the end
+ * user's columns) or a key of their attributes object (1..HD_RULE_ATTRIBUTE_MAX bytes, no '"'
+ * and no control characters); V a string of at most HD_RULE_VALUE_MAX bytes. An attribute
+ * compares by its text (numbers as written, true/false as 1/0; a missing one is NULL: `is`
+ * never holds, `is not` always does). `is` is exact; `like` is SQL LIKE: % any run, _ one
+ * character, \ escapes them, ASCII case-insensitive. Groups nest at most HD_RULES_MAX_DEPTH
+ * deep, with HD_RULES_MAX_CONDITIONS conditions in all; no group is empty. Rules compile to SQL
+ * whose only inputs are bound parameters. */
+#define HD_RULES_MAX_DEPTH      3
+#define HD_RULES_MAX_CONDITIONS 20
+#define HD_RULE_ATTRIBUTE_MAX   128
+#define HD_RULE_VALUE_MAX       1024
+
+/* 0 when rules_json is valid rules, else HD_E_VALIDATION. Pure. */
+int hd_store_rules_check(const char *rules_json) HD_WUR;
+
+/* The system's live audience, or HD_E_NOT_FOUND (also once deleted). */
+int hd_store_audience_get(struct hd_store *s, const char *system_id, const char *id,
+                          struct hd_arena *ar, struct hd_audience *out) HD_WUR;
+/* The system's live audiences in id order after `after` ("" for the first page); at most max. */
+int hd_store_audience_list(struct hd_store *s, const char *system_id, const char *after,
+                           struct hd_arena *ar, struct hd_audience *out, size_t max,
+                           size_t *count) HD_WUR;
+/* Soft delete at now: the audience can no longer be read, targeted or changed; its members stay,
+ * so what was sent to it stays in their feeds. HD_E_NOT_FOUND when absent or already deleted. */
+int hd_store_audience_delete(struct hd_store *s, const char *system_id, const char *id,
+                             int64_t now) HD_WUR;
+/* Adds n explicit members (duplicates and existing members folded) in one transaction; *added
+ * gets how many were new, *size the audience's size after. HD_E_NOT_FOUND for no live audience;
+ * HD_E_CONFLICT for a rule audience (its rules decide its members). */
+int hd_store_audience_add_members(struct hd_store *s, const char *system_id, const char *id,
+                                  const char *const *member_ids, size_t n, int64_t now,
+                                  size_t *added, int64_t *size) HD_WUR;
+/* Removes one explicit member: HD_E_NOT_FOUND for no live audience or no such member;
+ * HD_E_CONFLICT for a rule audience. */
+int hd_store_audience_remove_member(struct hd_store *s, const char *system_id, const char *id,
+                                    const char *end_user_id, int64_t now) HD_WUR;
+/* Re-evaluates a rule audience over every end user of the system, in one transaction: its
+ * members become exactly those matching now. An explicit audience costs one primary-key lookup
+ * and changes nothing; a missing or deleted one is not an error (nothing to do). */
+int hd_store_audience_refresh(struct hd_store *s, const char *system_id, const char *id,
+                              int64_t now) HD_WUR;
+/* hd_store_audience_refresh for each of n audiences (the trigger's write job). */
+int hd_store_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,
+                               size_t n, int64_t now) HD_WUR;
+/* Re-evaluates the memberships of n end users in every live rule audience of the system; writes
+ * only what changed. A system without rule audiences costs one index lookup. */
+int hd_store_end_users_refresh_rules(struct hd_store *s, const char *system_id,
+                                     const char *const *ids, size_t n, int64_t now) HD_WUR;
+/* The same for one end user (who connects: GET /v1/me/notifications). */
+int hd_store_end_user_refresh_rules(struct hd_store *s, const char *system_id, const char *id,
+                                    int64_t now) HD_WUR;
+/* How many of the system's end users match rules_json (*count), and the first max of them in id
+ * order (sample, *n_sample). HD_E_VALIDATION when the rules do not compile. */
+int hd_store_audience_preview(struct hd_store *s, const char *system_id, const char *rules_json,
+                              struct hd_arena *ar, int64_t *count, struct hd_end_user *sample,
+                              size_t max, size_t *n_sample) HD_WUR;
 
 /* ---- notifications ---- */
 struct hd_notification {
@@ -251,6 +398,58 @@ int hd_store_notification_stats(struct hd_store *s, const char *account_id, cons
  * already completed (end_at <= now); hd_store_notification_get tells which. */
 int hd_store_notification_cancel(struct hd_store *s, const char *account_id, const char *id,
                                  int64_t now) HD_WUR;
+
+/* ---- stream events and scheduling (SPEC §6) ---- */
+#define HD_TARGETS_MAX 100 /* end users, and audiences, per notification */
+
+struct hd_stream_event {
+    int64_t seq;      /* the SSE event id */
+    const char *kind; /* "notification" (it started) or "retract" (cancelled or ended) */
+    struct hd_notification n;
+};
+/* Records, once, the start (start true) or the end of a notification as an event: *seq gets
+ * the event's seq, or 0 when there is nothing to record (already recorded; a start of a
+ * cancelled one; an end of one that never started, which is settled without an event). */
+int hd_store_event_record(struct hd_store *s, const char *notification_id, bool start, int64_t at,
+                          int64_t *seq) HD_WUR;
+/* The user's events after seq `after`, oldest first, at most max. */
+int hd_store_events_since(struct hd_store *s, const char *system_id, const char *end_user_id,
+                          int64_t after, struct hd_arena *ar, struct hd_stream_event *out,
+                          size_t max, size_t *count) HD_WUR;
+/* The latest seq of all (0 before the first event). */
+int hd_store_events_last(struct hd_store *s, int64_t *seq) HD_WUR;
+
+/* A start or end the scheduler must record at `at` (maybe already past). */
+struct hd_due {
+    char id[HD_UUID_BUF];
+    int64_t at;
+    bool start;
+};
+/* Starts and ends not yet recorded that are due before `before`, at most max. */
+int hd_store_schedule_pending(struct hd_store *s, int64_t before, struct hd_due *out, size_t max,
+                              size_t *count) HD_WUR;
+/* A notification by id alone, whatever its account (the scheduler's view). */
+int hd_store_notification_any(struct hd_store *s, const char *id, struct hd_arena *ar,
+                              struct hd_notification *out) HD_WUR;
+/* Whom a notification targets (for routing its events to connected clients). */
+int hd_store_notification_targets(struct hd_store *s, const char *id, struct hd_arena *ar,
+                                  const char ***users, size_t *n_users, const char ***audiences,
+                                  size_t *n_audiences) HD_WUR;
+/* The audiences an end user is a member of, at most max. */
+int hd_store_user_audiences(struct hd_store *s, const char *system_id, const char *end_user_id,
+                            struct hd_arena *ar, const char ***ids, size_t max, size_t *n) HD_WUR;
+
+/* ---- delivery state (SPEC §6) ---- */
+enum hd_delivery { HD_DELIVERY_RECEIVED, HD_DELIVERY_SEEN, HD_DELIVERY_CLICKED,
+                   HD_DELIVERY_DISMISSED };
+/* Sets what's time (and received's) for the user, once; later calls change nothing.
+ * HD_E_NOT_FOUND when the notification does not target the user in that system. */
+int hd_store_delivery_mark(struct hd_store *s, const char *system_id, const char *user_id,
+                           const char *id, enum hd_delivery what, int64_t now) HD_WUR;
+/* Records that the user's client has these notifications (ids it was just given), in one
+ * transaction; the caller passes only ids of the user's own feed. */
+int hd_store_delivery_received(struct hd_store *s, const char *system_id, const char *user_id,
+                               const char *const *ids, size_t n, int64_t now) HD_WUR;
 
 /* ---- idempotency keys (SPEC §3) ---- */
 struct hd_idempotent {

@@ -28,7 +28,9 @@ CREATE TABLE api_keys (
     secret_hash BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     last_used_at INTEGER,
-    revoked_at INTEGER
+    revoked_at INTEGER,
+    -- set when the secret is replaced: tokens issued before it stop working (SPEC §5)
+    secret_rotated_at INTEGER
 ) STRICT;
 CREATE INDEX api_keys_account ON api_keys (account_id, created_at);
 
@@ -74,8 +76,12 @@ CREATE TABLE end_users (
 ) STRICT, WITHOUT ROWID;
 
 -- rules: attribute rules (`is`, `is not`, `like`) as JSON, NULL for an explicit list only.
+-- A rule audience's members are materialized into audience_members (so the feed and
+-- member_count work alike for both kinds); evaluated_at: when that was last done in full.
 -- member_count: rows of audience_members, kept exact by the triggers below, so that a trigger
 -- to an audience of a million learns its size without counting them.
+-- deleted_at: soft delete; the audience can no longer be targeted or changed, and its members
+-- stay, so notifications already sent to it stay in their feeds.
 CREATE TABLE audiences (
     id TEXT PRIMARY KEY,
     system_id TEXT NOT NULL REFERENCES systems (id),
@@ -84,9 +90,12 @@ CREATE TABLE audiences (
     member_count INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
+    evaluated_at INTEGER,
     deleted_at INTEGER
 ) STRICT;
 CREATE INDEX audiences_system ON audiences (system_id, created_at);
+-- The live rule audiences of a system: re-evaluated for a user each time they read their feed.
+CREATE INDEX audiences_rules ON audiences (system_id) WHERE rules IS NOT NULL AND deleted_at IS NULL;
 
 -- Members need not be known end users yet. The second index answers "which audiences is this
 -- user in" for the feed (it holds audience_id, the rest of the primary key).
@@ -126,7 +135,10 @@ CREATE TABLE notifications (
     end_at INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     cancelled_at INTEGER,
-    targeted INTEGER NOT NULL DEFAULT 0
+    targeted INTEGER NOT NULL DEFAULT 0,
+    -- the stream events that announced its start and its end (retract), once recorded
+    started_seq INTEGER,
+    ended_seq INTEGER
 ) STRICT;
 CREATE INDEX notifications_system ON notifications (system_id, id);
 CREATE INDEX notifications_account ON notifications (account_id, id);
@@ -172,3 +184,17 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (account_id, key)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- SPEC §6 stream: what open clients must hear, in commit order. seq is the SSE event id, so a
+-- client that reconnects with Last-Event-ID gets exactly the events after it.
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    system_id TEXT NOT NULL,
+    notification_id TEXT NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('notification', 'retract')),
+    at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX events_notification ON events (notification_id, seq);
+-- The scheduler's work on start: notifications whose start or end has no event yet.
+CREATE INDEX notifications_unstarted ON notifications (start_at) WHERE started_seq IS NULL;
+CREATE INDEX notifications_unended ON notifications (end_at) WHERE ended_seq IS NULL;
