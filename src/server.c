@@ -14,14 +14,16 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/events.h"
 #include "auth/keys.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "http/http.h"
 
-#define TICK_MS     250
-#define WORKERS_MAX 256
+#define TICK_MS      250
+#define WORKERS_MAX  256
+#define HEARTBEAT_MS 20000
 
 struct worker {
     pthread_t thread;
@@ -30,6 +32,7 @@ struct worker {
     struct hd_http *http;
     struct hd_app *app; /* one of shared->apps */
     int64_t stop_deadline;
+    int64_t next_heartbeat;
 };
 
 static atomic_bool stopping;
@@ -39,6 +42,11 @@ static bool worker_tick(void *arg)
 {
     struct worker *w = arg;
     hd_http_tick(w->http);
+    int64_t now = hd_time_mono_ms();
+    if (now >= w->next_heartbeat) { /* SPEC §6: a comment at least every 25 s */
+        hd_hub_heartbeat(w->app->hub);
+        w->next_heartbeat = now + HEARTBEAT_MS;
+    }
     if (!atomic_load(&stopping))
         return true;
     if (!w->stop_deadline) {
@@ -170,6 +178,7 @@ static int start_workers(struct worker *w, int n, struct hd_app_shared *shared,
         w[i].app->shared = shared;
         w[i].loop = hd_loop_create();
         w[i].app->loop = w[i].loop;
+        w[i].app->hub = hd_hub_create();
         if (!w[i].loop || hd_store_open(location, &w[i].app->store, err, sizeof(err))) {
             hd_log(HD_LOG_ERROR, "worker %d: %s", i, w[i].loop ? err : "no event loop");
             return HD_E_INTERNAL;
@@ -189,6 +198,20 @@ static int start_writer(const struct hd_config *cfg, struct hd_app_shared *share
         return 0;
     hd_log(HD_LOG_ERROR, "cannot start the store writer: %s", err);
     return HD_E_STORAGE;
+}
+
+/* Starts and ends that were due while the server was down, and those still to come. */
+static int resume_schedule(const struct hd_config *cfg, struct hd_app_shared *shared)
+{
+    char err[256];
+    struct hd_store *s;
+    if (hd_store_open(hd_config_store_location(cfg), &s, err, sizeof(err))) {
+        hd_log(HD_LOG_ERROR, "cannot open the store: %s", err);
+        return HD_E_STORAGE;
+    }
+    int rc = hd_events_resume(shared, s);
+    hd_store_close(s);
+    return rc;
 }
 
 static void wait_for_signal(const sigset_t *set, struct worker *w, int n)
@@ -245,6 +268,8 @@ int hd_server_run(const struct hd_config *cfg)
         rc = start_writer(cfg, &shared);
     if (!rc)
         rc = start_workers(w, n, &shared, hd_config_store_location(cfg), &started);
+    if (!rc)
+        rc = resume_schedule(cfg, &shared);
     if (!rc) {
         printf("herald %s listening on %s (%d threads)\n", HD_VERSION, shared.issuer, n);
         fflush(stdout);
@@ -256,14 +281,18 @@ int hd_server_run(const struct hd_config *cfg)
     }
     for (int i = 0; i < started; i++)
         pthread_join(w[i].thread, NULL);
+    hd_writer_stop(shared.writer); /* after the workers: every job has been answered */
     for (int i = 0; i < n; i++) {
         if (w[i].app)
             hd_store_close(w[i].app->store);
+        if (w[i].loop)
+            hd_loop_drain(w[i].loop); /* events published after the loop ended */
         hd_loop_destroy(w[i].loop);
+        if (w[i].app)
+            hd_hub_destroy(w[i].app->hub);
         if (i >= started && w[i].listen_fd > 0)
             close(w[i].listen_fd);
     }
-    hd_writer_stop(shared.writer); /* after the workers: every job has been answered */
     hd_throttle_destroy(shared.throttle);
     free(shared.apps);
     free(w);

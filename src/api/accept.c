@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/events.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "http/http.h"
@@ -29,6 +30,7 @@ struct job {
     size_t n_users, n_audiences;
     const char *account_id, *idem_key; /* idem_key NULL without an Idempotency-Key */
     struct hd_idempotent record;       /* the 202 as it will be replayed */
+    int64_t seq;                       /* its start event, when it starts at once */
     int err;                           /* the writer's verdict */
 };
 
@@ -128,9 +130,17 @@ static int job_run(struct hd_store *s, struct hd_write_job *w)
     if (j->idem_key)
         err = hd_store_idempotency_put(s, j->account_id, j->idem_key, &j->record,
                                        j->record.created_at - HD_IDEMPOTENCY_TTL_MS);
+    if (!err) /* rule audiences: their members as of now (explicit ones: one lookup each) */
+        err = hd_store_audiences_refresh(s, j->n.system_id, j->audiences, j->n_audiences,
+                                         j->n.created_at);
     if (!err)
         err = hd_store_notification_insert(s, &j->n, j->users, j->n_users, j->audiences,
                                            j->n_audiences);
+    int64_t now = hd_time_now_ms();
+    if (!err && j->n.start_at <= now)
+        err = hd_store_event_record(s, j->n.id, true, now, &j->seq);
+    if (!err) /* what is still to come: its start, or its end */
+        hd_events_schedule(j->app->shared, j->n.id, j->seq ? j->n.end_at : j->n.start_at, !j->seq);
     return err;
 }
 
@@ -177,6 +187,12 @@ static void job_done(struct hd_write_job *w, int err)
 {
     struct job *j = (struct job *)w;
     j->err = err;
+    if (!err && j->seq) {
+        struct hd_event *ev = hd_events_build("notification", j->seq, &j->n, j->users, j->n_users,
+                                              j->audiences, j->n_audiences);
+        hd_events_publish(j->app->shared, ev);
+        hd_event_unref(ev);
+    }
     j->task.run = job_on_loop;
     hd_loop_post(j->app->loop, &j->task);
 }

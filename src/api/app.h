@@ -7,6 +7,7 @@
 
 #include "auth/throttle.h"
 #include "http/loop.h"
+#include "notify/hub.h"
 #include "store/writer.h"
 #include "config.h"
 #include "http/router.h"
@@ -42,6 +43,7 @@ struct hd_app_counters {
 struct hd_app {
     struct hd_store *store; /* this thread's connection */
     struct hd_loop *loop;   /* this thread's event loop */
+    struct hd_hub *hub;     /* this thread's connected end users */
     struct hd_app_shared *shared;
     struct hd_app_counters counters;
 };

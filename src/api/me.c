@@ -35,6 +35,20 @@ static int read_cursor(struct hd_req *req, struct hd_res *res, const char **befo
     return HD_E_VALIDATION;
 }
 
+/* The items the client is given now count as received (SPEC §4 stats), once each. */
+static int mark_received(struct hd_req *req, struct hd_feed_item *items, size_t n, int64_t now)
+{
+    const char **ids = hd_arena_alloc(req->arena, (n + 1) * sizeof(*ids));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i].received_at) {
+            ids[k++] = items[i].n.id;
+            items[i].received_at = now;
+        }
+    return hd_store_delivery_received(hd_app_of(req)->store, req->who.system_id,
+                                      req->who.end_user_id, ids, k, now);
+}
+
 int hd_api_me_notifications(struct hd_req *req, struct hd_res *res)
 {
     struct hd_app *app = hd_app_of(req);
@@ -47,7 +61,8 @@ int hd_api_me_notifications(struct hd_req *req, struct hd_res *res)
         .unread_only = unread && !strcmp(unread, "true"),
     };
     int rc;
-    if ((rc = read_limit(req, res, &q.limit)) || (rc = read_cursor(req, res, &q.before)))
+    if ((rc = read_limit(req, res, &q.limit)) || (rc = read_cursor(req, res, &q.before)) ||
+        (rc = hd_store_end_user_refresh_rules(app->store, q.system_id, q.end_user_id, q.now)))
         return rc;
     /* one extra row tells whether another page exists */
     struct hd_feed_item *items = hd_arena_alloc(req->arena, (q.limit + 1) * sizeof(*items));
@@ -60,6 +75,8 @@ int hd_api_me_notifications(struct hd_req *req, struct hd_res *res)
     bool more = n > q.limit;
     if (more)
         n = q.limit;
+    if ((rc = mark_received(req, items, n, q.now)))
+        return rc;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, hd_present_feed_item(&items[i], q.now));
@@ -67,4 +84,36 @@ int hd_api_me_notifications(struct hd_req *req, struct hd_res *res)
     json_object_set_new(page, "unreadCount", json_integer((json_int_t)unread_count));
     hd_res_json(res, 200, page);
     return 0;
+}
+
+/* POST /v1/me/notifications/{id}/seen|clicked|dismissed → 204, idempotent; shared by every
+ * device of the user, and counted in the notification's stats. */
+static int mark(struct hd_req *req, struct hd_res *res, enum hd_delivery what)
+{
+    struct hd_app *app = hd_app_of(req);
+    int rc = hd_id_is_uuid(req->params[0])
+                 ? hd_store_delivery_mark(app->store, req->who.system_id, req->who.end_user_id,
+                                          req->params[0].ptr, what, hd_time_now_ms())
+                 : HD_E_NOT_FOUND;
+    if (rc == HD_E_NOT_FOUND)
+        hd_res_error(res, rc, "No such notification in your list.", NULL);
+    if (rc)
+        return rc;
+    hd_res_json(res, 204, NULL);
+    return 0;
+}
+
+int hd_api_me_seen(struct hd_req *req, struct hd_res *res)
+{
+    return mark(req, res, HD_DELIVERY_SEEN);
+}
+
+int hd_api_me_clicked(struct hd_req *req, struct hd_res *res)
+{
+    return mark(req, res, HD_DELIVERY_CLICKED);
+}
+
+int hd_api_me_dismissed(struct hd_req *req, struct hd_res *res)
+{
+    return mark(req, res, HD_DELIVERY_DISMISSED);
 }

@@ -126,6 +126,70 @@ static int accept(struct hd_req *req, struct hd_res *res, struct hd_notification
     return rc;
 }
 
+/* The top-level field a problem is about: "notification.override[2].key" → "override". */
+static size_t field_root(const char *field, const char **root)
+{
+    const char *f = strncmp(field, "notification.", 13) == 0 ? field + 13 : field;
+    *root = f;
+    return strcspn(f, ".[");
+}
+
+/* True when a problem names the same field, or suggests it for a misspelled one. */
+static bool already_reported(json_t *details, const char *field)
+{
+    const char *root, *other;
+    size_t len = field_root(field, &root), i;
+    char hint[96];
+    snprintf(hint, sizeof(hint), "did you mean `%.*s`", (int)len, root);
+    json_t *d;
+    json_array_foreach(details, i, d)
+    {
+        size_t olen = field_root(json_string_value(json_object_get(d, "field")), &other);
+        if ((olen == len && strncmp(root, other, len) == 0) ||
+            strstr(json_string_value(json_object_get(d, "message")), hint))
+            return true;
+    }
+    return false;
+}
+
+/* SPEC §3: every failing field at once. When the payload itself has problems but names a
+ * template that exists, the template's rules (overrides, dates) are checked too, and their
+ * problems added unless that field was already reported. */
+static int answer_all_problems(struct hd_req *req, struct hd_res *res, const struct hd_payload *pl,
+                               struct hd_problems *p)
+{
+    struct hd_app *app = hd_app_of(req);
+    struct hd_system sys;
+    struct hd_template tpl;
+    struct hd_system two[2];
+    size_t n = 0;
+    bool have_system = pl->system_id ? hd_store_system_get(app->store, req->who.account_id,
+                                                           pl->system_id, req->arena, &sys) == 0
+                                     : hd_store_system_list(app->store, req->who.account_id,
+                                                            req->arena, two, 2, &n) == 0 &&
+                                           n == 1;
+    if (!pl->system_id && have_system)
+        sys = two[0];
+    if (have_system && pl->template_id &&
+        hd_store_template_get(app->store, sys.id, pl->template_id, req->arena, &tpl) == 0) {
+        struct hd_problems more = {0};
+        struct hd_notification ignored = {0};
+        if (hd_trigger_prepare(&pl->trigger, &tpl, hd_time_now_ms(), req->arena, &more, &ignored) ==
+            0)
+            hd_problems_free(&more); /* nothing to add */
+        size_t i;
+        json_t *d;
+        json_array_foreach(more.details, i, d)
+        {
+            const char *field = json_string_value(json_object_get(d, "field"));
+            if (!already_reported(p->details, field))
+                json_array_append(p->details, d);
+        }
+        hd_problems_free(&more);
+    }
+    return hd_problems_respond(p, res);
+}
+
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
 {
     json_t *body;
@@ -141,7 +205,7 @@ int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
     rc = hd_payload_read(body, req->arena, &p, &pl);
     json_decref(body);
     if (rc)
-        return hd_problems_respond(&p, res);
+        return answer_all_problems(req, res, &pl, &p);
     struct hd_system sys;
     struct hd_template tpl;
     if ((rc = resolve_system(req, res, pl.system_id, &sys)) ||

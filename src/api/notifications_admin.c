@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/events.h"
 #include "api/present.h"
 #include "api/validate.h"
 #include "core/time.h"
@@ -181,6 +182,8 @@ int hd_api_notification_cancel(struct hd_req *req, struct hd_res *res)
         return conflict(req, res);
     if (rc)
         return rc;
+    /* open clients are told at once: the retract is recorded and published by the writer */
+    hd_events_schedule(hd_app_of(req)->shared, req->params[0].ptr, now, false);
     hd_res_json(res, 204, NULL);
     return 0;
 }

@@ -360,8 +360,17 @@ static void answer_parse_error(struct hd_conn *c, llhttp_errno_t e)
     struct hd_http *h = c->http;
     int err = c->rq && c->rq->err ? c->rq->err : HD_E_BAD_REQUEST;
     const char *why = c->rq && c->rq->err ? c->rq->why : llhttp_get_error_reason(&c->parser);
+    char limit[160];
     if (e == HPE_INVALID_VERSION)
         err = HD_E_VERSION;
+    if (err == HD_E_TOO_LARGE) {
+        size_t max = c->rq->route ? c->rq->route->max_body : h->cfg.router->default_max_body;
+        snprintf(limit, sizeof(limit),
+                 "The request body is too large: this endpoint accepts at most %zu KiB (%zu "
+                 "bytes).",
+                 max / 1024, max);
+        why = limit;
+    }
     hd_res_reset(&h->res);
     hd_res_error(&h->res, err, why, NULL);
     h->res.close = true;
@@ -549,16 +558,19 @@ void hd_conn_release(struct hd_conn *c)
     c->pending = NULL;
 }
 
-struct hd_conn *hd_req_stream(struct hd_req *req, struct hd_res *res, void (*on_close)(void *arg),
-                              void *arg)
+struct hd_conn *hd_req_stream(struct hd_req *req, struct hd_res *res)
 {
     struct hd_conn *c = req->conn;
     c->streaming = true;
-    c->on_close = on_close;
-    c->on_close_arg = arg;
     res->stream = true;
     res->no_store = true;
     return c;
+}
+
+void hd_stream_on_close(struct hd_conn *c, void (*on_close)(void *arg), void *arg)
+{
+    c->on_close = on_close;
+    c->on_close_arg = arg;
 }
 
 bool hd_stream_send(struct hd_conn *c, const char *data, size_t len)

@@ -47,11 +47,11 @@ void hd_http_resume(struct hd_conn *c, void (*fill)(struct hd_res *res, void *ar
 
 /* Streams (WHATWG Server-Sent Events): a handler that calls hd_req_stream() answers with the
  * status, headers and first bytes it puts in res, and the connection then carries only what
- * hd_stream_send() queues, until one side closes it. on_close(arg) runs once when it closes, for
- * whatever reason (the client left, it fell too far behind, shutdown). */
+ * hd_stream_send() queues, until one side closes it. The on_close callback runs once when it
+ * closes, for whatever reason (the client left, it fell too far behind, shutdown). */
 #define HD_STREAM_QUEUE_MAX (64 * 1024) /* queued bytes past which a slow client is dropped */
-struct hd_conn *hd_req_stream(struct hd_req *req, struct hd_res *res, void (*on_close)(void *arg),
-                              void *arg);
+struct hd_conn *hd_req_stream(struct hd_req *req, struct hd_res *res);
+void hd_stream_on_close(struct hd_conn *c, void (*on_close)(void *arg), void *arg);
 /* Queues bytes on a stream and sends what the socket takes. Returns false, and closes the
  * connection, when more than HD_STREAM_QUEUE_MAX bytes would be waiting. */
 bool hd_stream_send(struct hd_conn *c, const char *data, size_t len);

@@ -107,6 +107,11 @@ static void run_posted(struct hd_loop *loop)
     }
 }
 
+void hd_loop_drain(struct hd_loop *loop)
+{
+    run_posted(loop);
+}
+
 void hd_loop_run(struct hd_loop *loop, int tick_ms, const struct hd_loop_hooks *hooks)
 {
     struct epoll_event events[MAX_EVENTS];

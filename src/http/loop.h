@@ -46,5 +46,7 @@ void hd_loop_wake(struct hd_loop *loop);
 /* Thread-safe: task->run(task) will be called on the loop's thread, in posting order. The task
  * must stay valid until then. */
 void hd_loop_post(struct hd_loop *loop, struct hd_loop_task *task);
+/* Runs the tasks posted and not yet run (after hd_loop_run has returned, on any thread). */
+void hd_loop_drain(struct hd_loop *loop);
 
 #endif

@@ -88,11 +88,14 @@ static void prepare_dates(const struct hd_trigger *t, int64_t now, struct hd_pro
     char start[HD_TIME_BUF], end[HD_TIME_BUF];
     hd_time_format(n->start_at, start);
     hd_time_format(n->end_at, end);
-    if (n->end_at <= n->start_at)
+    /* a startAt the caller did not write is not quoted back to them */
+    if (n->end_at <= n->start_at && t->has_start)
         hd_problem(p, "notification.endAt", "%s is not after startAt (%s); endAt must be later",
                    end, start);
     else if (n->end_at <= now)
-        hd_problem(p, "notification.endAt", "%s is in the past; the notification would never show",
+        hd_problem(p, "notification.endAt",
+                   "%s is in the past; the notification would never show (times are UTC unless "
+                   "they carry an offset)",
                    end);
 }
 

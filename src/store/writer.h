@@ -6,6 +6,7 @@
 #define HD_STORE_WRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -26,7 +27,10 @@ struct hd_writer;
 struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t errlen);
 /* Thread-safe; the job must stay valid until done() is called. */
 void hd_writer_submit(struct hd_writer *w, struct hd_write_job *job);
-/* Runs what was submitted, then ends the thread and closes its connection. */
+/* Thread-safe: runs job in the first batch at or after due (wall-clock ms). */
+void hd_writer_submit_at(struct hd_writer *w, int64_t due, struct hd_write_job *job);
+/* Runs what was submitted, then ends the thread and closes its connection; jobs not yet due
+ * get done(job, HD_E_UNAVAILABLE) without running. */
 void hd_writer_stop(struct hd_writer *w);
 
 #endif
