@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# audience.sh: a trigger to an audience of 1,000,000 members (fan-out on read: one row per
+# target, never per member). Builds the audience with 10 calls of 100,000 ids, then times
+# ROUNDS triggers to it with curl and prints min/median/max of the acknowledged (202) latency.
+# Usage: bench/audience.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-20}
+[ -x build/herald ] || make build
+data=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+build/herald serve --listen 127.0.0.1:$port --data "$data" --access-log 0 >"$data/out.txt" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 50); do grep -q listening "$data/out.txt" && break; sleep 0.1; done
+url=http://127.0.0.1:$port
+id=$(awk '/Client ID/ {print $3}' "$data/out.txt")
+secret=$(awk '/Client secret/ {print $3}' "$data/out.txt")
+token=$(curl -s -u "$id:$secret" -d grant_type=client_credentials "$url/oauth/token" |
+  sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+auth="Authorization: Bearer $token"
+system=$(curl -s -H "$auth" --json '{"name": "bench"}' "$url/v1/systems" |
+  sed 's/.*"id":"\([^"]*\)".*/\1/')
+template=$(curl -s -H "$auth" --json '{"name": "all", "title": "All hands at 10"}' \
+  "$url/v1/systems/$system/templates" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+
+ids() { # JSON array of 100,000 member ids for block $1
+  awk -v b="$1" 'BEGIN { printf "["; for (i = 0; i < 100000; i++)
+    printf "%s\"user-%d-%d@example.com\"", (i ? "," : ""), b, i; printf "]" }'
+}
+start=$(date +%s%N)
+audience=$(printf '{"name": "everyone", "endUsersIds": %s}' "$(ids 0)" |
+  curl -s -H "$auth" -H 'Content-Type: application/json' --data-binary @- \
+  "$url/v1/systems/$system/audiences" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+for b in $(seq 1 9); do
+  printf '{"endUsersIds": %s}' "$(ids "$b")" |
+    curl -s -o /dev/null -H "$auth" -H 'Content-Type: application/json' --data-binary @- \
+    "$url/v1/systems/$system/audiences/$audience/members"
+done
+size=$(curl -s -H "$auth" "$url/v1/systems/$system/audiences/$audience" |
+  sed 's/.*"size":\([0-9]*\).*/\1/')
+echo "audience of $size members built in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+body=$(printf '{"notification": {"templateId": "%s", "audiencesIds": ["%s"]}}' "$template" "$audience")
+for _ in $(seq "$rounds"); do
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "$auth" --json "$body" \
+    "$url/v1/notifications"
+done | awk '{ if ($1 != 202) bad++; t[NR] = $2 * 1000 } END {
+  n = asort(t); printf "trigger to the audience, %d rounds: min %.1f ms, median %.1f ms, max %.1f ms, non-202: %d\n",
+  n, t[1], t[int((n + 1) / 2)], t[n], bad }'
