@@ -12,6 +12,9 @@ int hd_api_guard(struct hd_req *req, struct hd_res *res);
 /* oauth.c */
 int hd_api_token(struct hd_req *req, struct hd_res *res);
 int hd_api_oauth_metadata(struct hd_req *req, struct hd_res *res);
+/* static.c: the embedded web pages */
+int hd_api_static(struct hd_req *req, struct hd_res *res);
+int hd_api_root(struct hd_req *req, struct hd_res *res);
 /* health.c */
 int hd_api_healthz(struct hd_req *req, struct hd_res *res);
 int hd_api_metrics(struct hd_req *req, struct hd_res *res);

@@ -19,6 +19,11 @@
 static const struct hd_route routes[] = {
     /* method, path, handler, auth, scope, max body */
     {HTTP_GET, "/healthz", hd_api_healthz, HD_AUTH_NONE, 0, 0},
+    {HTTP_GET, "/", hd_api_root, HD_AUTH_NONE, 0, 0},
+    {HTTP_GET, "/console", hd_api_static, HD_AUTH_NONE, 0, 0},
+    {HTTP_GET, "/console/{}", hd_api_static, HD_AUTH_NONE, 0, 0},
+    {HTTP_GET, "/workstation", hd_api_static, HD_AUTH_NONE, 0, 0},
+    {HTTP_GET, "/workstation/{}", hd_api_static, HD_AUTH_NONE, 0, 0},
     {HTTP_GET, "/metrics", hd_api_metrics, HD_AUTH_NONE, 0, 0},
     {HTTP_POST, "/accounts/connect/token", hd_api_token, HD_AUTH_NONE, 0, FORM_BODY},
     {HTTP_POST, "/oauth/token", hd_api_token, HD_AUTH_NONE, 0, FORM_BODY},
