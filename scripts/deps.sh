@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev node-llhttp)
-test_pkgs=(libcriterion-dev nodejs npm curl)
+test_pkgs=(libcriterion-dev nodejs npm curl chromium)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -38,3 +38,6 @@ HERALD_BIN="$build/herald" node --test --test-concurrency=2 tests/e2e/
 
 echo "== end-to-end under ASan+UBSan ($asan/herald)"
 HERALD_BIN="$asan/herald" HERALD_SANITIZED=1 node --test --test-concurrency=2 tests/e2e/
+
+echo "== pages in Chromium ($build/herald; screenshots in tests/artifacts/)"
+HERALD_BIN="$build/herald" node --test --test-concurrency=1 tests/browser/

@@ -20,7 +20,7 @@ static unsigned long long fnv1a(const unsigned char *p, size_t n)
     return h;
 }
 
-/* "/console" and "/console/" are the page itself. */
+/* "/console" is the page itself; "/console/app.js" one of its files. */
 static const struct hd_embedded *find(struct hd_slice path)
 {
     char name[256];

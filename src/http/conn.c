@@ -291,7 +291,8 @@ static int run_handler(struct hd_conn *c, struct hd_req *req, struct hd_res *res
         return 0;
     }
     if (decode_params(req, rq)) {
-        hd_res_error(res, HD_E_BAD_REQUEST, "A path segment has a malformed %-escape.", NULL);
+        hd_res_error(res, HD_E_BAD_REQUEST,
+                     "A path segment has a malformed %-escape or a control character.", NULL);
         return 0;
     }
     int err = r->guard ? r->guard(req, res) : 0;
@@ -365,10 +366,13 @@ static void answer_parse_error(struct hd_conn *c, llhttp_errno_t e)
         err = HD_E_VERSION;
     if (err == HD_E_TOO_LARGE) {
         size_t max = c->rq->route ? c->rq->route->max_body : h->cfg.router->default_max_body;
-        snprintf(limit, sizeof(limit),
-                 "The request body is too large: this endpoint accepts at most %zu KiB (%zu "
-                 "bytes).",
-                 max / 1024, max);
+        if (max)
+            snprintf(limit, sizeof(limit),
+                     "The request body is too large: this endpoint accepts at most %zu KiB (%zu "
+                     "bytes).",
+                     max / 1024, max);
+        else
+            snprintf(limit, sizeof(limit), "This endpoint takes no request body.");
         why = limit;
     }
     hd_res_reset(&h->res);

@@ -23,6 +23,7 @@ let h;
 let token; // the owner key: every scope
 let notifRead; // notifications:read only
 let adminWrite; // admin:write only
+let adminRead; // admin:read only
 let sys;
 let tpl;
 let tplPlain; // no placeholders, no button
@@ -33,6 +34,7 @@ before(async () => {
   token = await getToken(h);
   notifRead = await keyToken('notifications:read');
   adminWrite = await keyToken('admin:write');
+  adminRead = await keyToken('admin:read');
   sys = await makeSystem(h, token, 'Sales');
   tpl = await makeTemplate(h, token, sys.id, {
     name: 'Lead assigned', title: 'New lead: ###OPP###', description: 'Opportunity ###OPP### needs you',
@@ -88,16 +90,25 @@ async function tooLarge(method, template, { params = {}, token: tok, contentType
   record(method, template, res.status);
   checkResponse(method, template, res.status, res.body, Object.fromEntries(res.headers));
   assert.equal(res.status, 413, res.raw);
+  assert.match(JSON.parse(res.body).error.message, /at most \d+ KiB/, res.raw);
 }
 
+const BULK_TOO_LARGE = 8 * 1024 * 1024 + 1; // over the 8 MiB of the bulk routes
+
 /** The common errors of a JSON-body route: 400 (bad JSON), 401, 403, 413, 415. */
-async function bodyErrors(method, template, { params = {}, forbidden = notifRead } = {}) {
+async function bodyErrors(method, template, { params = {}, forbidden = notifRead, length } = {}) {
   const r400 = await call(method, template, 400, { params, token, body: '{"name": "x",}', headers: { 'content-type': 'application/json' } });
   assert.equal(r400.json.error.code, 'malformed_json');
   await call(method, template, 401, { params, json: {} });
   await call(method, template, 403, { params, token: forbidden, json: {} });
   await call(method, template, 415, { params, token, body: 'name=x', headers: { 'content-type': FORM } });
-  await tooLarge(method, template, { params, token });
+  await tooLarge(method, template, { params, token, length });
+}
+
+/** A token for an end user of sys (checked against the document like any call). */
+async function endUserToken(endUserId, systemId = sys.id) {
+  const r = await call('POST', '/v1/systems/{systemId}/end-users/{endUserId}/tokens', 201, { params: { systemId, endUserId }, token });
+  return r.json.token;
 }
 
 // ---- the document and the route table ----
@@ -201,6 +212,26 @@ test('POST /oauth/token and POST /accounts/connect/token', async () => {
   assert.match(other.headers.get('retry-after'), /^\d+$/);
 });
 
+test('GET /, the console and the Workstation client', async () => {
+  const r = await fetch(`${h.url}/`, { redirect: 'manual' });
+  const text = await r.text();
+  record('GET', '/', r.status);
+  checkResponse('GET', '/', r.status, text, r.headers);
+  assert.equal(r.status, 302);
+  assert.equal(r.headers.get('location'), '/console');
+  for (const page of ['/console', '/workstation']) {
+    const p = await call('GET', page, 200);
+    assert.match(p.headers.get('content-type'), /^text\/html/);
+    assert.match(p.text, /<!doctype html>/i);
+    await call('GET', page, 304, { headers: { 'if-none-match': p.headers.get('etag') } });
+    const file = `${page}/{file}`;
+    const f = await call('GET', file, 200, { params: { file: 'index.html' } });
+    assert.equal(f.headers.get('etag'), p.headers.get('etag'));
+    await call('GET', file, 304, { params: { file: 'index.html' }, headers: { 'if-none-match': f.headers.get('etag') } });
+    await call('GET', file, 404, { params: { file: 'no-such-file.js' } });
+  }
+});
+
 // ---- operations: systems, templates, end users, API keys ----
 
 test('POST /v1/systems', async () => {
@@ -216,8 +247,13 @@ test('POST /v1/systems', async () => {
 test('GET /v1/systems', async () => {
   const r = await call('GET', '/v1/systems', 200, { token });
   assert.ok(r.json.items.some((s) => s.id === sys.id));
+  const page = await call('GET', '/v1/systems', 200, { token, query: { limit: '1' } });
+  assert.equal(page.json.items.length, 1, show(page));
+  assert.ok(page.json.nextCursor, show(page));
+  await call('GET', '/v1/systems', 200, { token, query: { limit: '1', cursor: page.json.nextCursor } });
   await call('GET', '/v1/systems', 401, {});
   await call('GET', '/v1/systems', 403, { token: notifRead });
+  await call('GET', '/v1/systems', 422, { token, query: { limit: '0' } });
 });
 
 test('GET /v1/systems/{systemId}', async () => {
@@ -257,8 +293,10 @@ test('PUT /v1/systems/{systemId}/end-users/{endUserId}', async () => {
   const params = { systemId: sys.id, endUserId: 'grace@example.com' };
   const body = { name: 'Grace Hopper', email: 'grace@example.com', attributes: { department: 'Engineering' } };
   checkRequest('PUT', path, body);
-  await call('PUT', path, 201, { params, token, json: body });
-  await call('PUT', path, 200, { params, token, json: { name: 'Grace B. Hopper' } });
+  const created = await call('PUT', path, 201, { params, token, json: body });
+  assert.equal(created.json.createdAt, created.json.updatedAt, show(created));
+  const updated = await call('PUT', path, 200, { params, token, json: { name: 'Grace B. Hopper' } });
+  assert.equal(updated.json.createdAt, created.json.createdAt, show(updated));
   await bodyErrors('PUT', path, { params });
   await call('PUT', path, 404, { params: { ...params, systemId: NO_SYSTEM }, token, json: body });
   await call('PUT', path, 422, { params, token, json: { attributes: 'admin' } });
@@ -303,6 +341,282 @@ test('DELETE /v1/api-keys/{clientId}', async () => {
   await call('DELETE', path, 404, { params, token });
   const listed = await call('GET', '/v1/api-keys', 200, { token });
   assert.ok(listed.json.items.find((k) => k.clientId === params.clientId)?.revokedAt, 'a revoked key is listed with revokedAt');
+});
+
+// ---- operations: systems, templates, end users, audiences, API keys (administration) ----
+
+test('DELETE /v1/systems/{systemId}', async () => {
+  const path = '/v1/systems/{systemId}';
+  const other = await makeSystem(h, token, 'To delete');
+  const t = await makeTemplate(h, token, other.id, { name: 'x', title: 'Going away' });
+  const sent2 = await call('POST', '/v1/notifications', 202, { token, json: { notification: { systemId: other.id, templateId: t.id, endUsersIds: ['ada@example.com'] } } });
+  const params = { systemId: other.id };
+  await call('DELETE', path, 401, { params });
+  await call('DELETE', path, 403, { params, token: notifRead });
+  const busy = await call('DELETE', path, 409, { params, token });
+  assert.match(busy.json.error.message, /cascade=true/);
+  await call('DELETE', path, 422, { params, token, query: { cascade: 'yes' } });
+  await call('DELETE', path, 204, { params, token, query: { cascade: 'true' } });
+  await call('DELETE', path, 404, { params, token });
+  await call('GET', path, 404, { params, token });
+  const n = await call('GET', '/v1/notifications/{notificationId}', 200, { params: { notificationId: sent2.json.id }, token });
+  assert.equal(n.json.status, 'cancelled', show(n));
+  const empty = await makeSystem(h, token, 'Empty');
+  await call('DELETE', path, 204, { params: { systemId: empty.id }, token });
+  await call('DELETE', path, 404, { params: { systemId: 'not-a-system' }, token });
+});
+
+test('GET /v1/systems/{systemId}/templates', async () => {
+  const path = '/v1/systems/{systemId}/templates';
+  const params = { systemId: sys.id };
+  const r = await call('GET', path, 200, { params, token });
+  assert.ok(r.json.items.some((t) => t.id === tpl.id), show(r));
+  const page = await call('GET', path, 200, { params, token, query: { archived: 'true', limit: '1' } });
+  assert.equal(page.json.items.length, 1, show(page));
+  await call('GET', path, 200, { params, token, query: { cursor: page.json.nextCursor } });
+  await call('GET', path, 401, { params });
+  await call('GET', path, 403, { params, token: notifRead });
+  await call('GET', path, 404, { params: { systemId: NO_SYSTEM }, token });
+  await call('GET', path, 422, { params, token, query: { archived: 'yes', limit: '500' } });
+});
+
+test('PUT /v1/systems/{systemId}/templates/{templateId}', async () => {
+  const path = '/v1/systems/{systemId}/templates/{templateId}';
+  const t = await makeTemplate(h, token, sys.id, { name: 'Draft', title: 'Draft ###X###' });
+  const params = { systemId: sys.id, templateId: t.id };
+  const body = { name: 'Final', title: 'Final ###X### ###Y###', description: 'about ###Y###', button: { text: 'Go', url: 'https://example.com/###X###' }, notificationType: 'popup' };
+  checkRequest('PUT', path, body);
+  const r = await call('PUT', path, 200, { params, token, json: body });
+  assert.deepEqual(r.json.placeholders, ['X', 'Y']);
+  assert.equal(r.json.locked, false);
+  await bodyErrors('PUT', path, { params });
+  await call('PUT', path, 404, { params: { ...params, templateId: NO_UUID }, token, json: body });
+  await call('PUT', path, 404, { params: { ...params, systemId: NO_SYSTEM }, token, json: body });
+  await call('PUT', path, 422, { params, token, json: { name: 'x', title: 'y', button: { text: 'Go', url: 'ftp://x' } } });
+  // used by a notification: locked
+  await call('POST', '/v1/notifications', 202, { token, json: { notification: { systemId: sys.id, templateId: t.id, endUsersIds: ['nobody@example.com'], override: [{ key: 'X', value: 'x' }, { key: 'Y', value: 'y' }] } } });
+  const locked = await call('PUT', path, 409, { params, token, json: body });
+  assert.match(locked.json.error.message, /duplicate/);
+  const got = await call('GET', path, 200, { params, token });
+  assert.equal(got.json.locked, true, show(got));
+});
+
+test('DELETE /v1/systems/{systemId}/templates/{templateId}', async () => {
+  const path = '/v1/systems/{systemId}/templates/{templateId}';
+  const t = await makeTemplate(h, token, sys.id, { name: 'Old', title: 'Old' });
+  const params = { systemId: sys.id, templateId: t.id };
+  await call('DELETE', path, 401, { params });
+  await call('DELETE', path, 403, { params, token: notifRead });
+  await call('DELETE', path, 204, { params, token });
+  await call('DELETE', path, 204, { params, token });
+  await call('DELETE', path, 404, { params: { ...params, templateId: NO_UUID }, token });
+  const got = await call('GET', path, 200, { params, token });
+  assert.equal(got.json.archived, true, show(got));
+  await call('PUT', path, 409, { params, token, json: { name: 'Old', title: 'New' } });
+  await call('POST', '/v1/notifications', 404, { token, json: { notification: { systemId: sys.id, templateId: t.id, endUsersIds: ['ada@example.com'] } } });
+});
+
+test('POST /v1/systems/{systemId}/templates/{templateId}/duplicate', async () => {
+  const path = '/v1/systems/{systemId}/templates/{templateId}/duplicate';
+  const params = { systemId: sys.id, templateId: tpl.id };
+  const r = await call('POST', path, 201, { params, token });
+  assert.equal(r.json.name, 'Lead assigned (copy)');
+  assert.equal(r.headers.get('location'), `/v1/systems/${sys.id}/templates/${r.json.id}`);
+  checkRequest('POST', path, { name: 'Lead assigned v2' });
+  const named = await call('POST', path, 201, { params, token, json: { name: 'Lead assigned v2' } });
+  assert.equal(named.json.name, 'Lead assigned v2');
+  assert.deepEqual(named.json.placeholders, ['OPP', 'URL']);
+  await bodyErrors('POST', path, { params });
+  await call('POST', path, 404, { params: { ...params, templateId: NO_UUID }, token });
+  await call('POST', path, 422, { params, token, json: { nmae: 'x' } });
+});
+
+test('POST /v1/systems/{systemId}/templates/{templateId}/preview', async () => {
+  const path = '/v1/systems/{systemId}/templates/{templateId}/preview';
+  const params = { systemId: sys.id, templateId: tpl.id };
+  const none = await call('POST', path, 200, { params, token });
+  assert.deepEqual(none.json.missing, ['OPP', 'URL']);
+  const body = { override: [{ key: 'OPP', value: 'Acme renewal' }] };
+  checkRequest('POST', path, body);
+  const r = await call('POST', path, 200, { params, token: adminRead, json: body });
+  assert.equal(r.json.title, 'New lead: Acme renewal');
+  assert.deepEqual(r.json.missing, ['URL']);
+  await call('POST', path, 200, { params: { ...params, templateId: tplPlain.id }, token, json: {} });
+  await bodyErrors('POST', path, { params });
+  await call('POST', path, 404, { params: { ...params, templateId: NO_UUID }, token });
+  await call('POST', path, 422, { params, token, json: { override: [{ key: 'NOPE', value: 'x' }] } });
+});
+
+test('POST /v1/systems/{systemId}/end-users', async () => {
+  const path = '/v1/systems/{systemId}/end-users';
+  const params = { systemId: sys.id };
+  const body = { endUsers: [
+    { id: 'ada@example.com', name: 'Ada Lovelace', email: 'ada@example.com', attributes: { department: 'Sales', title: 'Sales manager' } },
+    { id: 'linus@example.com', attributes: { department: 'Engineering', level: 3 } },
+    { id: 'margaret@example.com', name: 'Margaret Hamilton', attributes: { department: 'Sales' } },
+  ] };
+  checkRequest('POST', path, body);
+  const r = await call('POST', path, 200, { params, token, json: body });
+  assert.deepEqual(r.json.errors, [], show(r));
+  const mixed = await call('POST', path, 200, { params, token, json: { endUsers: [{ id: 'ada@example.com', name: 'Ada', attributes: { department: 'Sales' } }, { id: '' }, 'x', { id: 'ada@example.com' }, { id: 'z@example.com', emial: 'z' }] } });
+  assert.equal(mixed.json.updated, 1, show(mixed));
+  assert.deepEqual(mixed.json.errors.map((e) => e.index), [1, 2, 3, 4], show(mixed));
+  await bodyErrors('POST', path, { params, length: BULK_TOO_LARGE });
+  await call('POST', path, 404, { params: { systemId: NO_SYSTEM }, token, json: body });
+  await call('POST', path, 422, { params, token, json: { endUsers: { id: 'ada@example.com' } } });
+});
+
+test('GET /v1/systems/{systemId}/end-users', async () => {
+  const path = '/v1/systems/{systemId}/end-users';
+  const params = { systemId: sys.id };
+  const r = await call('GET', path, 200, { params, token });
+  assert.ok(r.json.items.some((u) => u.id === 'ada@example.com'), show(r));
+  const page = await call('GET', path, 200, { params, token, query: { search: 'EXAMPLE', limit: '1' } });
+  assert.equal(page.json.items.length, 1, show(page));
+  await call('GET', path, 200, { params, token, query: { search: 'example', cursor: page.json.nextCursor } });
+  await call('GET', path, 401, { params });
+  await call('GET', path, 403, { params, token: notifRead });
+  await call('GET', path, 404, { params: { systemId: NO_SYSTEM }, token });
+  await call('GET', path, 422, { params, token, query: { limit: '0', cursor: '!' } });
+});
+
+test('GET /v1/systems/{systemId}/end-users/{endUserId}', async () => {
+  const path = '/v1/systems/{systemId}/end-users/{endUserId}';
+  const params = { systemId: sys.id, endUserId: 'ada@example.com' };
+  const r = await call('GET', path, 200, { params, token });
+  assert.equal(r.json.attributes.department, 'Sales', show(r));
+  await call('GET', path, 401, { params });
+  await call('GET', path, 403, { params, token: notifRead });
+  await call('GET', path, 404, { params: { ...params, endUserId: 'nobody@example.com' }, token });
+  await call('GET', path, 404, { params: { ...params, systemId: NO_SYSTEM }, token });
+  await call('GET', path, 422, { params: { ...params, endUserId: '<end user id>' }, token });
+});
+
+test('DELETE /v1/systems/{systemId}/end-users/{endUserId}', async () => {
+  const path = '/v1/systems/{systemId}/end-users/{endUserId}';
+  const params = { systemId: sys.id, endUserId: 'leaving@example.com' };
+  await call('PUT', path, 201, { params, token, json: { name: 'Leaving' } });
+  await call('DELETE', path, 401, { params });
+  await call('DELETE', path, 403, { params, token: notifRead });
+  await call('DELETE', path, 204, { params, token });
+  await call('DELETE', path, 404, { params, token });
+  await call('DELETE', path, 422, { params: { ...params, endUserId: '<end user id>' }, token });
+});
+
+const salesRules = { all: [{ attribute: 'department', operator: 'IS', value: 'Sales' }] };
+let audience; // an explicit member list
+let ruleAudience;
+
+test('POST /v1/systems/{systemId}/audiences', async () => {
+  const path = '/v1/systems/{systemId}/audiences';
+  const params = { systemId: sys.id };
+  const body = { name: 'Sales EMEA', endUsersIds: ['ada@example.com', 'grace@example.com', 'ada@example.com'] };
+  checkRequest('POST', path, body);
+  const r = await call('POST', path, 201, { params, token, json: body });
+  audience = r.json;
+  assert.equal(r.json.size, 2, show(r));
+  assert.equal(r.headers.get('location'), `/v1/systems/${sys.id}/audiences/${r.json.id}`);
+  const rules = { name: 'Sales', rules: { all: [salesRules.all[0], { any: [{ attribute: 'title', operator: 'like', value: '%manager%' }, { attribute: 'level', operator: 'is not', value: 1 }] }] } };
+  checkRequest('POST', path, rules);
+  const rr = await call('POST', path, 201, { params, token, json: { name: 'Sales', rules: salesRules } });
+  ruleAudience = rr.json;
+  assert.equal(rr.json.rules.all[0].operator, 'is', show(rr));
+  assert.equal(rr.json.size, 2, show(rr));
+  await call('POST', path, 201, { params, token, json: rules });
+  await bodyErrors('POST', path, { params, length: BULK_TOO_LARGE });
+  await call('POST', path, 404, { params: { systemId: NO_SYSTEM }, token, json: body });
+  const bad = await call('POST', path, 422, { params, token, json: { name: 'x', endUsersIds: ['a'], rules: { all: [{ attribute: 'department', operator: 'equals', value: 'x' }] } } });
+  assert.ok(bad.json.error.details.length >= 2, show(bad));
+});
+
+test('GET /v1/systems/{systemId}/audiences', async () => {
+  const path = '/v1/systems/{systemId}/audiences';
+  const params = { systemId: sys.id };
+  const r = await call('GET', path, 200, { params, token });
+  assert.ok(r.json.items.some((a) => a.id === audience.id), show(r));
+  const page = await call('GET', path, 200, { params, token, query: { limit: '1' } });
+  assert.ok(page.json.nextCursor, show(page));
+  await call('GET', path, 200, { params, token, query: { cursor: page.json.nextCursor } });
+  await call('GET', path, 401, { params });
+  await call('GET', path, 403, { params, token: notifRead });
+  await call('GET', path, 404, { params: { systemId: NO_SYSTEM }, token });
+  await call('GET', path, 422, { params, token, query: { cursor: 'x' } });
+});
+
+test('POST /v1/systems/{systemId}/audiences/preview', async () => {
+  const path = '/v1/systems/{systemId}/audiences/preview';
+  const params = { systemId: sys.id };
+  const body = { rules: salesRules };
+  checkRequest('POST', path, body);
+  const r = await call('POST', path, 200, { params, token: adminRead, json: body });
+  assert.equal(r.json.count, 2, show(r));
+  await bodyErrors('POST', path, { params });
+  await call('POST', path, 404, { params: { systemId: NO_SYSTEM }, token, json: body });
+  await call('POST', path, 422, { params, token, json: {} });
+});
+
+test('GET /v1/systems/{systemId}/audiences/{audienceId}', async () => {
+  const path = '/v1/systems/{systemId}/audiences/{audienceId}';
+  const params = { systemId: sys.id, audienceId: audience.id };
+  await call('GET', path, 200, { params, token });
+  await call('GET', path, 200, { params: { ...params, audienceId: ruleAudience.id }, token });
+  await call('GET', path, 401, { params });
+  await call('GET', path, 403, { params, token: notifRead });
+  await call('GET', path, 404, { params: { ...params, audienceId: NO_UUID }, token });
+  await call('GET', path, 404, { params: { ...params, audienceId: 'nope' }, token });
+});
+
+test('POST /v1/systems/{systemId}/audiences/{audienceId}/members', async () => {
+  const path = '/v1/systems/{systemId}/audiences/{audienceId}/members';
+  const params = { systemId: sys.id, audienceId: audience.id };
+  const body = { endUsersIds: ['linus@example.com', 'ada@example.com'] };
+  checkRequest('POST', path, body);
+  const r = await call('POST', path, 200, { params, token, json: body });
+  assert.deepEqual(r.json, { added: 1, size: 3 });
+  await bodyErrors('POST', path, { params, length: BULK_TOO_LARGE });
+  await call('POST', path, 404, { params: { ...params, audienceId: NO_UUID }, token, json: body });
+  await call('POST', path, 409, { params: { ...params, audienceId: ruleAudience.id }, token, json: body });
+  await call('POST', path, 422, { params, token, json: { endUsersIds: [''] } });
+});
+
+test('DELETE /v1/systems/{systemId}/audiences/{audienceId}/members/{endUserId}', async () => {
+  const path = '/v1/systems/{systemId}/audiences/{audienceId}/members/{endUserId}';
+  const params = { systemId: sys.id, audienceId: audience.id, endUserId: 'linus@example.com' };
+  await call('DELETE', path, 401, { params });
+  await call('DELETE', path, 403, { params, token: notifRead });
+  await call('DELETE', path, 204, { params, token });
+  await call('DELETE', path, 404, { params, token });
+  await call('DELETE', path, 409, { params: { ...params, audienceId: ruleAudience.id, endUserId: 'ada@example.com' }, token });
+});
+
+test('DELETE /v1/systems/{systemId}/audiences/{audienceId}', async () => {
+  const path = '/v1/systems/{systemId}/audiences/{audienceId}';
+  const a = await call('POST', '/v1/systems/{systemId}/audiences', 201, { params: { systemId: sys.id }, token, json: { name: 'Temp' } });
+  const params = { systemId: sys.id, audienceId: a.json.id };
+  await call('DELETE', path, 401, { params });
+  await call('DELETE', path, 403, { params, token: notifRead });
+  await call('DELETE', path, 204, { params, token });
+  await call('DELETE', path, 404, { params, token });
+  await call('GET', path, 404, { params, token });
+  await call('POST', '/v1/systems/{systemId}/audiences/{audienceId}/members', 404, { params, token, json: { endUsersIds: ['ada@example.com'] } });
+});
+
+test('POST /v1/api-keys/{clientId}/rotate', async () => {
+  const path = '/v1/api-keys/{clientId}/rotate';
+  const key = await call('POST', '/v1/api-keys', 201, { token, json: { name: 'rotating', scopes: ['notifications:write'] } });
+  const params = { clientId: key.json.clientId };
+  const old = await getToken(h, { clientId: key.json.clientId, clientSecret: key.json.clientSecret });
+  await call('POST', path, 401, { params });
+  await call('POST', path, 403, { params, token: notifRead });
+  await call('POST', path, 403, { params, token: adminWrite }); // the key has a scope adminWrite lacks
+  const r = await call('POST', path, 200, { params, token });
+  assert.equal(r.json.clientId, key.json.clientId);
+  assert.notEqual(r.json.clientSecret, key.json.clientSecret);
+  await getToken(h, { clientId: key.json.clientId, clientSecret: r.json.clientSecret });
+  await call('GET', '/v1/notifications', 401, { token: old });
+  await call('POST', path, 404, { params: { clientId: 'hk_nobody' }, token });
+  await call('DELETE', '/v1/api-keys/{clientId}', 204, { params, token });
+  await call('POST', path, 404, { params, token });
 });
 
 // ---- operations: notifications ----
@@ -396,6 +710,66 @@ test('DELETE /v1/notifications/{notificationId}', async () => {
   assert.equal(after.json.status, 'cancelled');
 });
 
+// ---- operations: the end user's client ----
+
+/** GET /v1/me/stream: reads the first bytes of the stream (or the whole error), then aborts. */
+async function stream(expect, { query, headers = {} } = {}) {
+  const path = `/v1/me/stream${query ? `?${new URLSearchParams(query)}` : ''}`;
+  const ac = new AbortController();
+  const res = await fetch(h.url + path, { headers, signal: ac.signal });
+  let text;
+  if (res.status === 200) {
+    const reader = res.body.getReader();
+    const { value } = await reader.read();
+    text = new TextDecoder().decode(value);
+    ac.abort();
+    await reader.cancel().catch(() => {});
+  } else {
+    text = await res.text();
+  }
+  record('GET', '/v1/me/stream', res.status);
+  checkResponse('GET', '/v1/me/stream', res.status, text, res.headers);
+  assert.equal(res.status, expect, `GET ${path}: ${res.status} ${text}`);
+  return { status: res.status, headers: res.headers, text };
+}
+
+test('GET /v1/me/stream', async () => {
+  const userToken = await endUserToken('ada@example.com');
+  const r = await stream(200, { headers: { authorization: `Bearer ${userToken}` } });
+  assert.match(r.headers.get('content-type'), /^text\/event-stream/);
+  assert.match(r.text, /^retry: 3000\n/);
+  const replay = await stream(200, { query: { access_token: userToken, lastEventId: '0' } });
+  assert.match(replay.headers.get('content-type'), /^text\/event-stream/);
+  await stream(200, { query: { access_token: userToken }, headers: { 'last-event-id': '0' } });
+  await stream(401);
+  await stream(401, { headers: { authorization: `Bearer ${token}` } }); // an API token is not an end-user token
+});
+
+for (const what of ['seen', 'clicked', 'dismissed']) {
+  test(`POST /v1/me/notifications/{notificationId}/${what}`, async () => {
+    const path = `/v1/me/notifications/{notificationId}/${what}`;
+    const userToken = await endUserToken('ada@example.com');
+    const params = { notificationId: sent?.id ?? NO_UUID };
+    await call('POST', path, 204, { params, token: userToken });
+    await call('POST', path, 204, { params, query: { access_token: userToken } });
+    await call('POST', path, 401, { params });
+    await call('POST', path, 401, { params, token });
+    await call('POST', path, 404, { params: { notificationId: NO_UUID }, token: userToken });
+    await call('POST', path, 404, { params: { notificationId: 'nope' }, token: userToken });
+    const other = await endUserToken('nobody-else@example.com');
+    await call('POST', path, 404, { params, token: other });
+  });
+}
+
+test('read state shows in the list and the stats', async () => {
+  const userToken = await endUserToken('ada@example.com');
+  const list = await call('GET', '/v1/me/notifications', 200, { token: userToken });
+  assert.ok(!list.json.items.some((i) => i.id === sent?.id), `a dismissed notification leaves the list: ${show(list)}`);
+  const n = await call('GET', '/v1/notifications/{notificationId}', 200, { params: { notificationId: sent?.id ?? NO_UUID }, token });
+  const { seen: s1, clicked, dismissed } = n.json.stats;
+  assert.deepEqual({ seen: s1, clicked, dismissed }, { seen: 1, clicked: 1, dismissed: 1 }, show(n));
+});
+
 // ---- coverage ----
 
 test('every documented operation was called, with a success and each documented error', (t) => {
@@ -403,7 +777,8 @@ test('every documented operation was called, with a success and each documented 
   for (const { method, path, op } of operations()) {
     const key = `${method} ${path}`;
     const got = seen.get(key) ?? new Set();
-    if (![...got].some((s) => s.startsWith('2'))) missing.push(`${key}: no success seen`);
+    const success = Object.keys(op.responses).some((s) => s.startsWith('2')) ? '2' : '3'; // 3: a redirect
+    if (![...got].some((s) => s.startsWith(success))) missing.push(`${key}: no success seen`);
     for (const s of Object.keys(op.responses)) {
       if (!got.has(s) && !UNREACHABLE.has(s)) missing.push(`${key}: documented ${s} never seen`);
     }

@@ -417,7 +417,8 @@ export function houseRules(doc) {
       ids.set(op.operationId, where);
     }
     const statuses = Object.keys(op.responses ?? {});
-    if (!statuses.some((s) => /^2/.test(s))) problems.push(`${where}: no success (2xx) response`);
+    // a redirect (3xx) is the success of a route that only redirects (GET / → /console)
+    if (!statuses.some((s) => /^[23]/.test(s))) problems.push(`${where}: no success (2xx or 3xx) response`);
     if (statuses.includes('default')) problems.push(`${where}: a "default" response hides undocumented statuses; list them`);
     for (const s of statuses) {
       const r = deref(doc, op.responses[s]);
