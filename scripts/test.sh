@@ -7,6 +7,7 @@
 #      herald's rules (tests/e2e/lib/openapi.mjs); tests/e2e/openapi.test.mjs keeps it true
 #   4. end-to-end tests (node:test) against the normal binary, then the sanitized one; the
 #      harness fails a test when the server exits uncleanly or prints a sanitizer report
+#   5. the web pages in headless Chromium (playwright-core), against the normal binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
