@@ -21,17 +21,6 @@
 static const char *const statuses[] = {"scheduled", "active", "completed", "cancelled", NULL};
 #define STATUS_VALUES "use scheduled, active, completed or cancelled"
 
-/* v in quotes when it can be shown back in a message (printable ASCII, not too long), else a
- * stand-in: a query value may be any bytes, and messages must stay valid UTF-8. */
-static const char *shown(struct hd_arena *ar, const char *v)
-{
-    size_t n = 0;
-    for (const unsigned char *c = (const unsigned char *)v; *c; c++, n++)
-        if (*c < 0x20 || *c > 0x7e || n >= 64)
-            return "the value given";
-    return hd_arena_printf(ar, "\"%s\"", v);
-}
-
 /* The status named by s in any case (static), or NULL. */
 static const char *status_named(const char *s)
 {
@@ -49,10 +38,10 @@ static void check_status(struct hd_problems *p, struct hd_arena *ar, const char 
         return;
     const char *guess = hd_did_you_mean(s, statuses);
     if (guess)
-        hd_problem(p, "status", "%s is not a status; did you mean %s? (%s)", shown(ar, s), guess,
+        hd_problem(p, "status", "%s is not a status; did you mean %s? (%s)", hd_shown(ar, s), guess,
                    STATUS_VALUES);
     else
-        hd_problem(p, "status", "%s is not a status; %s", shown(ar, s), STATUS_VALUES);
+        hd_problem(p, "status", "%s is not a status; %s", hd_shown(ar, s), STATUS_VALUES);
 }
 
 static void check_limit(struct hd_problems *p, struct hd_arena *ar, const char *s, size_t *out)
@@ -65,8 +54,8 @@ static void check_limit(struct hd_problems *p, struct hd_arena *ar, const char *
     if (*s >= '0' && *s <= '9' && !*end && v >= 1 && v <= LIST_LIMIT_MAX)
         *out = (size_t)v;
     else
-        hd_problem(p, "limit", "%s is not a whole number from 1 to %d (default %d)", shown(ar, s),
-                   LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT);
+        hd_problem(p, "limit", "%s is not a whole number from 1 to %d (default %d)",
+                   hd_shown(ar, s), LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT);
 }
 
 /* The query of GET /v1/notifications, every problem collected and answered at once. */
@@ -76,13 +65,13 @@ static int read_filter(struct hd_req *req, struct hd_res *res, struct hd_notific
     const char *sys = hd_req_query(req, "systemId"), *cursor = hd_req_query(req, "cursor");
     if (sys && !hd_id_is_system_id(hd_slice_of(sys)))
         hd_problem(&p, "systemId", "%s is not a system id (32 hexadecimal characters)",
-                   shown(req->arena, sys));
+                   hd_shown(req->arena, sys));
     check_status(&p, req->arena, hd_req_query(req, "status"), &f->status);
     check_limit(&p, req->arena, hd_req_query(req, "limit"), &f->limit);
     if (cursor && !hd_id_is_uuid(hd_slice_of(cursor)))
         hd_problem(&p, "cursor",
                    "%s is not a cursor; pass the nextCursor of the previous page as it is",
-                   shown(req->arena, cursor));
+                   hd_shown(req->arena, cursor));
     f->system_id = sys;
     f->before = cursor;
     f->now = hd_time_now_ms();

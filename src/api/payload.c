@@ -236,10 +236,10 @@ static size_t first_with_name(json_t *a, size_t i, struct hd_slice name)
     return i;
 }
 
-static void read_override_item(struct hd_problems *p, json_t *a, size_t i, struct hd_arena *ar,
-                               struct hd_override *out, size_t *n)
+static void read_override_item(struct hd_problems *p, json_t *a, size_t i, const char *prefix,
+                               struct hd_arena *ar, struct hd_override *out, size_t *n)
 {
-    const char *field = hd_arena_printf(ar, "notification.override[%zu]", i);
+    const char *field = hd_arena_printf(ar, "%s[%zu]", prefix, i);
     json_t *item = json_array_get(a, i);
     if (!json_is_object(item)) {
         hd_problem(p, field, "must be an object {\"key\": \"NAME\", \"value\": \"…\"}");
@@ -269,15 +269,16 @@ static void read_override_item(struct hd_problems *p, json_t *a, size_t i, struc
                                        {hd_arena_strdup(ar, value), strlen(value)}};
 }
 
-static void read_overrides(struct hd_problems *p, json_t *o, struct hd_arena *ar,
-                           struct hd_trigger *t)
+void hd_payload_read_overrides(struct hd_problems *p, json_t *a, const char *prefix,
+                               struct hd_arena *ar, size_t room, struct hd_trigger *t)
 {
-    json_t *a = json_object_get(o, "override");
     size_t i, n = 0;
+    t->overrides = NULL;
+    t->n_overrides = 0;
     if (!a || json_is_null(a))
         return;
     if (!json_is_array(a)) {
-        hd_problem(p, "notification.override",
+        hd_problem(p, prefix,
                    "must be an array: %s, e.g. [{\"key\": \"URL\", \"value\": \"https://…\"}]",
                    json_is_object(a) ? "wrap the object in [ ]"
                                      : "one {\"key\", \"value\"} object "
@@ -285,14 +286,14 @@ static void read_overrides(struct hd_problems *p, json_t *o, struct hd_arena *ar
         return;
     }
     if (json_array_size(a) > HD_PLACEHOLDERS_MAX) {
-        hd_problem(p, "notification.override",
+        hd_problem(p, prefix,
                    "has %zu entries; a template has at most %d placeholders, one entry each",
                    json_array_size(a), HD_PLACEHOLDERS_MAX);
         return;
     }
-    struct hd_override *ov = hd_arena_alloc(ar, (json_array_size(a) + 1) * sizeof(*ov));
+    struct hd_override *ov = hd_arena_alloc(ar, (json_array_size(a) + room + 1) * sizeof(*ov));
     for (i = 0; i < json_array_size(a); i++)
-        read_override_item(p, a, i, ar, ov, &n);
+        read_override_item(p, a, i, prefix, ar, ov, &n);
     t->overrides = ov;
     t->n_overrides = n;
 }
@@ -348,6 +349,7 @@ int hd_payload_read(json_t *body, struct hd_arena *ar, struct hd_problems *p,
     read_texts(p, o, ar, &out->trigger);
     read_date(p, o, "startAt", &out->trigger.has_start, &out->trigger.start_at);
     read_date(p, o, "endAt", &out->trigger.has_end, &out->trigger.end_at);
-    read_overrides(p, o, ar, &out->trigger);
+    hd_payload_read_overrides(p, json_object_get(o, "override"), "notification.override", ar, 0,
+                              &out->trigger);
     return hd_problems_any(p) ? HD_E_VALIDATION : 0;
 }

@@ -21,4 +21,9 @@ struct hd_payload {
 int hd_payload_read(json_t *body, struct hd_arena *ar, struct hd_problems *p,
                     struct hd_payload *out) HD_WUR;
 
+/* Reads an override array (a, which may be NULL) into t->overrides with room more free slots
+ * after them; problems are named prefix[i].… ("notification.override[0].key"). */
+void hd_payload_read_overrides(struct hd_problems *p, json_t *a, const char *prefix,
+                               struct hd_arena *ar, size_t room, struct hd_trigger *t);
+
 #endif

@@ -52,17 +52,6 @@ int hd_api_system_create(struct hd_req *req, struct hd_res *res)
     return 0;
 }
 
-/* v in quotes when it can be shown back in a message (printable ASCII, not too long), else a
- * stand-in: a query value may be any bytes, and messages must stay valid UTF-8. */
-static const char *shown(struct hd_arena *ar, const char *v)
-{
-    size_t n = 0;
-    for (const unsigned char *c = (const unsigned char *)v; *c; c++, n++)
-        if (*c < 0x20 || *c > 0x7e || n >= 64)
-            return "the value given";
-    return hd_arena_printf(ar, "\"%s\"", v);
-}
-
 void hd_api_page_query(struct hd_req *req, struct hd_problems *p,
                        bool (*cursor_ok)(struct hd_slice), size_t *limit, const char **cursor)
 {
@@ -76,12 +65,12 @@ void hd_api_page_query(struct hd_req *req, struct hd_problems *p,
             *limit = (size_t)v;
         else
             hd_problem(p, "limit", "%s is not a whole number from 1 to %d (default %d)",
-                       shown(req->arena, l), HD_API_LIMIT_MAX, HD_API_LIMIT_DEFAULT);
+                       hd_shown(req->arena, l), HD_API_LIMIT_MAX, HD_API_LIMIT_DEFAULT);
     }
     if (*cursor && !cursor_ok(hd_slice_of(*cursor)))
         hd_problem(p, "cursor",
                    "%s is not a cursor; pass the nextCursor of the previous page as it is",
-                   shown(req->arena, *cursor));
+                   hd_shown(req->arena, *cursor));
 }
 
 int hd_api_query_bool(struct hd_req *req, struct hd_problems *p, const char *name, bool *out)
@@ -89,7 +78,7 @@ int hd_api_query_bool(struct hd_req *req, struct hd_problems *p, const char *nam
     const char *v = hd_req_query(req, name);
     *out = v && !strcmp(v, "true");
     if (v && !*out && strcmp(v, "false") != 0) {
-        hd_problem(p, name, "%s is not true or false", shown(req->arena, v));
+        hd_problem(p, name, "%s is not true or false", hd_shown(req->arena, v));
         return HD_E_VALIDATION;
     }
     return 0;
@@ -123,7 +112,7 @@ static int system_not_found(struct hd_req *req, struct hd_res *res)
 {
     char msg[200];
     snprintf(msg, sizeof(msg), "No system %s in this account.",
-             shown(req->arena, req->params[0].ptr));
+             hd_shown(req->arena, req->params[0].ptr));
     hd_res_error(res, HD_E_NOT_FOUND, msg, NULL);
     return HD_E_NOT_FOUND;
 }

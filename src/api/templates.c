@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "api/body.h"
+#include "api/payload.h"
 #include "api/present.h"
 #include "api/validate.h"
 #include "core/time.h"
@@ -20,7 +21,6 @@
 #define DESCRIPTION_MAX_LEN 4000
 #define BUTTON_TEXT_MAX_LEN 100
 #define URL_MAX_LEN         2000
-#define OVERRIDE_VALUE_MAX  2000 /* as for a trigger (payload.c) */
 #define COPY_SUFFIX         " (copy)"
 
 static const char *const template_fields[] = {
@@ -28,7 +28,6 @@ static const char *const template_fields[] = {
 static const char *const button_fields[] = {"text", "url", NULL};
 static const char *const duplicate_fields[] = {"name", NULL};
 static const char *const preview_fields[] = {"override", NULL};
-static const char *const override_fields[] = {"key", "value", NULL};
 
 /* "push" or "popup", case-insensitive (the original documentation writes "Push"). */
 const char *hd_api_notification_type(const char *s)
@@ -343,61 +342,15 @@ int hd_api_template_duplicate(struct hd_req *req, struct hd_res *res)
 
 /* ---- preview ---- */
 
-static void read_override(struct hd_problems *p, json_t *item, size_t i, struct hd_arena *ar,
-                          struct hd_override *out, size_t *n)
-{
-    const char *field = hd_arena_printf(ar, "override[%zu]", i);
-    if (!json_is_object(item)) {
-        hd_problem(p, field, "must be an object {\"key\": \"NAME\", \"value\": \"…\"}");
-        return;
-    }
-    hd_check_fields(p, item, field, override_fields);
-    const char *key = hd_get_string(p, item, field, "key", true, 1, 70);
-    const char *value = hd_get_string(p, item, field, "value", true, 0, OVERRIDE_VALUE_MAX);
-    struct hd_slice name;
-    if (!key || !value)
-        return;
-    if (hd_render_key(hd_slice_of(key), &name)) {
-        hd_problem(p, hd_arena_printf(ar, "%s.key", field),
-                   "\"%s\" is not a placeholder name: use letters, digits, _ . - (at most 64), "
-                   "with or without the surrounding ###",
-                   key);
-        return;
-    }
-    const char *bare = hd_arena_slice(ar, name);
-    for (size_t j = 0; j < *n; j++)
-        if (hd_slice_eq(out[j].name, bare)) {
-            hd_problem(p, hd_arena_printf(ar, "%s.key", field), "%.*s is given twice; keep one",
-                       (int)name.len, name.ptr);
-            return;
-        }
-    out[(*n)++] =
-        (struct hd_override){{bare, name.len}, {hd_arena_strdup(ar, value), strlen(value)}};
-}
-
 /* {"override": [{"key","value"}...]} into t, with room for HD_PLACEHOLDERS_MAX more. */
 static void read_preview(struct hd_problems *p, json_t *body, struct hd_arena *ar,
                          struct hd_trigger *t)
 {
     hd_check_fields(p, body, "", preview_fields);
-    json_t *a = json_object_get(body, "override");
-    size_t n = a ? json_array_size(a) : 0;
-    t->overrides = NULL;
-    t->n_overrides = 0;
-    if (a && !json_is_null(a) && !json_is_array(a))
-        hd_problem(p, "override",
-                   "must be an array such as [{\"key\": \"URL\", \"value\": \"…\"}]");
-    else if (n > HD_PLACEHOLDERS_MAX)
-        hd_problem(p, "override", "has %zu entries; a template has at most %d placeholders", n,
-                   HD_PLACEHOLDERS_MAX);
-    if (hd_problems_any(p))
-        return;
-    struct hd_override *ov = hd_arena_alloc(ar, (n + HD_PLACEHOLDERS_MAX) * sizeof(*ov));
-    size_t got = 0;
-    for (size_t i = 0; i < n; i++)
-        read_override(p, json_array_get(a, i), i, ar, ov, &got);
-    t->overrides = ov;
-    t->n_overrides = got;
+    hd_payload_read_overrides(p, json_object_get(body, "override"), "override", ar,
+                              HD_PLACEHOLDERS_MAX, t);
+    if (!t->overrides)
+        t->overrides = hd_arena_alloc(ar, (HD_PLACEHOLDERS_MAX + 1) * sizeof(*t->overrides));
 }
 
 /* Gives each placeholder of tpl without a value an override that leaves it as it is, so the

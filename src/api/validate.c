@@ -132,3 +132,12 @@ const char *hd_get_string(struct hd_problems *p, json_t *obj, const char *prefix
     }
     return s;
 }
+
+const char *hd_shown(struct hd_arena *ar, const char *v)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++, n++)
+        if (*c < 0x20 || *c > 0x7e || n >= 64)
+            return "the value given";
+    return hd_arena_printf(ar, "\"%s\"", v);
+}

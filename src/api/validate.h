@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/arena.h"
 #include "core/problems.h"
 #include "http/response.h"
 
@@ -30,5 +31,9 @@ const char *hd_get_string(struct hd_problems *p, json_t *obj, const char *prefix
 /* The closest of candidates to word (edit distance at most 2 and under half its length), or
  * NULL. Case-insensitive. */
 const char *hd_did_you_mean(const char *word, const char *const *candidates);
+
+/* v in quotes when it can be shown back in a message (printable ASCII, at most 64 bytes), else
+ * "the value given": a query value may be any bytes, and messages must stay valid UTF-8. */
+const char *hd_shown(struct hd_arena *ar, const char *v);
 
 #endif

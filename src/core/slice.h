@@ -31,6 +31,18 @@ static inline bool hd_slice_caseeq(struct hd_slice a, const char *lit)
     return a.len == n && strncasecmp(a.ptr, lit, n) == 0;
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int hd_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Removes leading and trailing spaces and tabs. */
 struct hd_slice hd_slice_trim(struct hd_slice s);
 

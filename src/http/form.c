@@ -18,17 +18,6 @@ static int bad(const char **why, const char *sentence)
     return HD_E_BAD_REQUEST;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes n bytes of s ('+' is a space, %XX a byte) into a new arena string, which may hold
  * NUL bytes; its length goes to *outlen. Returns 0, or HD_E_BAD_REQUEST on a bad escape. */
 static int url_decode(struct hd_arena *ar, const char *s, size_t n, char **out, size_t *outlen)
@@ -41,8 +30,8 @@ static int url_decode(struct hd_arena *ar, const char *s, size_t n, char **out, 
         } else if (s[i] != '%') {
             d[o++] = s[i];
         } else {
-            int hi = n - i >= 3 ? hex_value(s[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+            int hi = n - i >= 3 ? hd_hex_digit(s[i + 1]) : -1;
+            int lo = hi >= 0 ? hd_hex_digit(s[i + 2]) : -1;
             if (lo < 0)
                 return HD_E_BAD_REQUEST;
             d[o++] = (char)(hi << 4 | lo);

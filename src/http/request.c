@@ -11,17 +11,6 @@ struct hd_slice hd_req_header(const struct hd_req *req, const char *name)
     return (struct hd_slice){NULL, 0};
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *hd_percent_decode(struct hd_arena *ar, struct hd_slice s, bool plus_is_space)
 {
     char *out = hd_arena_alloc(ar, s.len + 1);
@@ -31,7 +20,7 @@ char *hd_percent_decode(struct hd_arena *ar, struct hd_slice s, bool plus_is_spa
         if (c == '%') {
             if (i + 2 >= s.len)
                 return NULL;
-            int hi = hex_value(s.ptr[i + 1]), lo = hex_value(s.ptr[i + 2]);
+            int hi = hd_hex_digit(s.ptr[i + 1]), lo = hd_hex_digit(s.ptr[i + 2]);
             if (hi < 0 || lo < 0)
                 return NULL;
             c = (unsigned char)(hi * 16 + lo);
