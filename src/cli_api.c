@@ -33,6 +33,8 @@ static const struct command commands[] = {
     {"systems", "get", HTTP_GET, "/v1/systems/{system}", "", "", "Show one system."},
     {"systems", "delete", HTTP_DELETE, "/v1/systems/{system}", "", "cascade",
      "Delete a system (--cascade true also cancels its notifications)."},
+    {"systems", "rotate-secret", HTTP_POST, "/v1/systems/{system}/signing-secret", "", "",
+     "Give the system a new signing secret for end-user tokens (old tokens stop working)."},
     {"templates", "create", HTTP_POST, "/v1/systems/{system}/templates", "", "",
      "Create a template from --json FILE (or - for stdin)."},
     {"templates", "list", HTTP_GET, "/v1/systems/{system}/templates", "", "limit,cursor",

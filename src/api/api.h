@@ -22,6 +22,7 @@ int hd_api_metrics(struct hd_req *req, struct hd_res *res);
 int hd_api_system_create(struct hd_req *req, struct hd_res *res);
 int hd_api_system_list(struct hd_req *req, struct hd_res *res);
 int hd_api_system_get(struct hd_req *req, struct hd_res *res);
+int hd_api_system_rotate_secret(struct hd_req *req, struct hd_res *res);
 int hd_api_system_delete(struct hd_req *req, struct hd_res *res);
 struct hd_problems;
 /* List queries: ?limit= (1..HD_API_LIMIT_MAX, default HD_API_LIMIT_DEFAULT) and ?cursor=

@@ -42,6 +42,8 @@ static const struct hd_route routes[] = {
     {HTTP_GET, "/v1/systems/{}/templates/{}", hd_api_template_get, HD_AUTH_API, ADMIN_R, 0},
     /* more systems and templates routes go here */
     {HTTP_DELETE, "/v1/systems/{}", hd_api_system_delete, HD_AUTH_API, ADMIN_W, 0},
+    {HTTP_POST, "/v1/systems/{}/signing-secret", hd_api_system_rotate_secret, HD_AUTH_API, ADMIN_W,
+     0},
     {HTTP_GET, "/v1/systems/{}/templates", hd_api_template_list, HD_AUTH_API, ADMIN_R, 0},
     {HTTP_PUT, "/v1/systems/{}/templates/{}", hd_api_template_update, HD_AUTH_API, ADMIN_W,
      API_BODY},

@@ -172,3 +172,21 @@ int hd_api_system_delete(struct hd_req *req, struct hd_res *res)
     hd_res_json(res, 204, NULL);
     return 0;
 }
+
+/* POST /v1/systems/{id}/signing-secret: a new secret for end-user tokens, shown once; tokens
+ * signed with the old one (by herald or by the customer's backend) stop working at once. */
+int hd_api_system_rotate_secret(struct hd_req *req, struct hd_res *res)
+{
+    struct hd_system sys;
+    int rc;
+    if ((rc = hd_api_load_system(req, res, &sys)))
+        return rc;
+    hd_random_bytes(sys.signing_secret, sizeof(sys.signing_secret));
+    if ((rc = hd_store_system_rotate_secret(hd_app_of(req)->store, req->who.account_id, sys.id,
+                                            sys.signing_secret)))
+        return rc;
+    char secret[HD_SIGNING_KEY_BUF];
+    hd_api_signing_key(&sys, secret);
+    hd_res_json(res, 200, json_pack("{s:s, s:s}", "id", sys.id, "signingSecret", secret));
+    return 0;
+}

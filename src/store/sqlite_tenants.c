@@ -349,3 +349,18 @@ int hd_store_key_rotate(struct hd_store *s, const char *account_id, const char *
         return hd_sq_bind_failed(s, st, "key rotate");
     return hd_sq_run_changed(s, st, "key rotate");
 }
+
+static const char SQL_SYSTEM_ROTATE[] = "UPDATE systems SET signing_secret = ?3"
+                                        " WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL";
+
+int hd_store_system_rotate_secret(struct hd_store *s, const char *account_id, const char *id,
+                                  const unsigned char secret[HD_SECRET_LEN])
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_ROTATE);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, id) || hd_sq_bind_text(st, 2, account_id) ||
+        hd_sq_bind_blob(st, 3, secret, HD_SECRET_LEN))
+        return hd_sq_bind_failed(s, st, "system rotate");
+    return hd_sq_run_changed(s, st, "system rotate");
+}

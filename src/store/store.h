@@ -92,6 +92,9 @@ struct hd_system {
     int64_t created_at;
 };
 int hd_store_system_insert(struct hd_store *s, const struct hd_system *sys) HD_WUR;
+/* Replaces the system's signing secret: end-user tokens signed with the old one stop working. */
+int hd_store_system_rotate_secret(struct hd_store *s, const char *account_id, const char *id,
+                                  const unsigned char secret[HD_SECRET_LEN]) HD_WUR;
 /* The account's system; a deleted one is HD_E_NOT_FOUND, as is every other account's. */
 int hd_store_system_get(struct hd_store *s, const char *account_id, const char *id,
                         struct hd_arena *ar, struct hd_system *out) HD_WUR;

@@ -601,6 +601,21 @@ test('DELETE /v1/systems/{systemId}/audiences/{audienceId}', async () => {
   await call('POST', '/v1/systems/{systemId}/audiences/{audienceId}/members', 404, { params, token, json: { endUsersIds: ['ada@example.com'] } });
 });
 
+test('POST /v1/systems/{systemId}/signing-secret', async () => {
+  const path = '/v1/systems/{systemId}/signing-secret';
+  const own = await call('POST', '/v1/systems', 201, { token, json: { name: 'Rotating' } });
+  const params = { systemId: own.json.id };
+  const user = await call('POST', '/v1/systems/{systemId}/end-users/{endUserId}/tokens', 201,
+    { params: { ...params, endUserId: 'ada' }, token });
+  await call('GET', '/v1/me/notifications', 200, { token: user.json.token });
+  await call('POST', path, 401, { params });
+  await call('POST', path, 403, { params, token: notifRead });
+  const r = await call('POST', path, 200, { params, token });
+  assert.notEqual(r.json.signingSecret, own.json.signingSecret);
+  await call('GET', '/v1/me/notifications', 401, { token: user.json.token });
+  await call('POST', path, 404, { params: { systemId: 'f'.repeat(32) }, token });
+});
+
 test('POST /v1/api-keys/{clientId}/rotate', async () => {
   const path = '/v1/api-keys/{clientId}/rotate';
   const key = await call('POST', '/v1/api-keys', 201, { token, json: { name: 'rotating', scopes: ['notifications:write'] } });
