@@ -45,6 +45,8 @@ body=$(printf '{"notification": {"templateId": "%s", "audiencesIds": ["%s"]}}' "
 for _ in $(seq "$rounds"); do
   curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "$auth" --json "$body" \
     "$url/v1/notifications"
-done | awk '{ if ($1 != 202) bad++; t[NR] = $2 * 1000 } END {
-  n = asort(t); printf "trigger to the audience, %d rounds: min %.1f ms, median %.1f ms, max %.1f ms, non-202: %d\n",
-  n, t[1], t[int((n + 1) / 2)], t[n], bad }'
+done >"$data/times.txt"
+bad=$(awk '$1 != 202' "$data/times.txt" | wc -l)
+awk '{ printf "%.2f\n", $2 * 1000 }' "$data/times.txt" | sort -n | awk -v bad="$bad" '
+  { t[NR] = $1 } END { printf "trigger to the audience, %d rounds: min %.1f ms, median %.1f ms, max %.1f ms, non-202: %d\n",
+  NR, t[1], t[int((NR + 1) / 2)], t[NR], bad }'

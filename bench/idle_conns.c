@@ -44,9 +44,12 @@ int main(int argc, char **argv)
         return 2;
     }
     int n = atoi(argv[3]), hold = atoi(argv[4]);
-    struct rlimit rl = {(rlim_t)n + 64, (rlim_t)n + 64};
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        perror("setrlimit");
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < (rlim_t)n + 64) { /* as high as the hard limit allows */
+        rl.rlim_cur = (rlim_t)n + 64 < rl.rlim_max ? (rlim_t)n + 64 : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
     inet_pton(AF_INET, argv[1], &addr.sin_addr);
     int *fds = calloc((size_t)n, sizeof(*fds));

@@ -341,7 +341,9 @@ static int configure(struct hd_store *s, char *errbuf, size_t errlen)
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     if (exec_sql(s, "PRAGMA journal_mode = WAL", errbuf, errlen) ||
         exec_sql(s, "PRAGMA synchronous = FULL", errbuf, errlen) ||
-        exec_sql(s, "PRAGMA foreign_keys = ON", errbuf, errlen))
+        exec_sql(s, "PRAGMA foreign_keys = ON", errbuf, errlen) ||
+        exec_sql(s, "PRAGMA wal_autocheckpoint = 8000", errbuf, errlen) ||
+        exec_sql(s, "PRAGMA cache_size = -32000", errbuf, errlen))
         return HD_E_STORAGE;
     sqlite3_stmt *st = NULL;
     bool wal = false;
