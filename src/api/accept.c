@@ -186,15 +186,20 @@ static void job_on_loop(struct hd_loop_task *t)
 static void job_done(struct hd_write_job *w, int err)
 {
     struct job *j = (struct job *)w;
+    struct hd_app_shared *shared = j->app->shared;
+    struct hd_event *ev = NULL;
     j->err = err;
-    if (!err && j->seq) {
-        struct hd_event *ev = hd_events_build("notification", j->seq, &j->n, j->users, j->n_users,
-                                              j->audiences, j->n_audiences);
-        hd_events_publish(j->app->shared, ev);
-        hd_event_unref(ev);
-    }
+    if (!err && j->seq)
+        ev = hd_events_build("notification", j->seq, &j->n, j->users, j->n_users, j->audiences,
+                             j->n_audiences);
+    /* the answer first: the loop that owes it would otherwise write the whole fan-out to its
+     * clients before the 202 (j is freed once answered, so nothing of it is used after) */
     j->task.run = job_on_loop;
     hd_loop_post(j->app->loop, &j->task);
+    if (ev) {
+        hd_events_publish(shared, ev);
+        hd_event_unref(ev);
+    }
 }
 
 int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
