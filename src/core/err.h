@@ -27,7 +27,7 @@
     X(RATE_LIMITED, 429, "rate_limited", "Too many requests; retry later.")                        \
     X(HEADERS_TOO_LARGE, 431, "headers_too_large", "The request header block exceeds 16 KiB.")     \
     X(INTERNAL, 500, "internal_error", "Something went wrong on the server.")                      \
-    X(NOT_IMPLEMENTED, 501, "not_implemented", "This method is not supported.")                    \
+    X(UNSUPPORTED, 501, "unsupported", "This server does not support that.")                       \
     X(UNAVAILABLE, 503, "unavailable", "The server is busy; retry later.")                         \
     X(STORAGE, 503, "storage_unavailable", "Storage is unavailable; retry later.")                 \
     X(VERSION, 505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are supported.")

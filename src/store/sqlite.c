@@ -470,8 +470,9 @@ int hd_store_open(const char *location, struct hd_store **out, char *errbuf, siz
 {
     *out = NULL;
     if (strncmp(location, "postgres://", 11) == 0 || strncmp(location, "postgresql://", 13) == 0) {
-        snprintf(errbuf, errlen, "PostgreSQL is not supported by this build yet");
-        return HD_E_NOT_IMPLEMENTED;
+        snprintf(errbuf, errlen,
+                 "PostgreSQL (postgres://) is not available yet: use --data DIR (SQLite)");
+        return HD_E_UNSUPPORTED;
     }
     char path[PATH_MAX];
     if (mkdir_p(location) != 0) {

@@ -443,8 +443,12 @@ int hd_store_user_audiences(struct hd_store *s, const char *system_id, const cha
                             struct hd_arena *ar, const char ***ids, size_t max, size_t *n) HD_WUR;
 
 /* ---- delivery state (SPEC §6) ---- */
-enum hd_delivery { HD_DELIVERY_RECEIVED, HD_DELIVERY_SEEN, HD_DELIVERY_CLICKED,
-                   HD_DELIVERY_DISMISSED };
+enum hd_delivery {
+    HD_DELIVERY_RECEIVED,
+    HD_DELIVERY_SEEN,
+    HD_DELIVERY_CLICKED,
+    HD_DELIVERY_DISMISSED
+};
 /* Sets what's time (and received's) for the user, once; later calls change nothing.
  * HD_E_NOT_FOUND when the notification does not target the user in that system. */
 int hd_store_delivery_mark(struct hd_store *s, const char *system_id, const char *user_id,

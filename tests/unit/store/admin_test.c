@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../support/temp_dir.h"
 #include "store/store.h"
 
 #define NOW 1800000000000LL /* 2027-01-15 */
@@ -28,16 +29,9 @@ static struct hd_template tpl = {.name = "Lead",
                                  .placeholders_json = "[\"OPP\",\"ID\"]",
                                  .created_at = NOW};
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static void setup(void)
 {
-    strcpy(dir, "/tmp/hd_admin_test_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    temp_dir_make(dir, "hd_admin_test");
     char err[256] = "";
     cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
     ar = hd_arena_create();
@@ -58,7 +52,7 @@ static void teardown(void)
 {
     hd_store_close(store);
     hd_arena_destroy(ar);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    temp_dir_remove(dir);
 }
 
 TestSuite(admin, .init = setup, .fini = teardown);

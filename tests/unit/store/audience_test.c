@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../support/temp_dir.h"
 #include "store/store.h"
 
 #define NOW 1800000000000LL
@@ -23,15 +24,9 @@ static struct hd_account account = {.name = "Acme", .created_at = NOW};
 static struct hd_system sys = {.name = "HR", .created_at = NOW};
 static struct hd_system sys2 = {.name = "CRM", .created_at = NOW};
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static void setup(void)
 {
-    strcpy(dir, "/tmp/hd_audience_test_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    temp_dir_make(dir, "hd_audience_test");
     char err[256] = "";
     cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
     ar = hd_arena_create();
@@ -50,7 +45,7 @@ static void teardown(void)
 {
     hd_store_close(store);
     hd_arena_destroy(ar);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    temp_dir_remove(dir);
 }
 
 TestSuite(audience, .init = setup, .fini = teardown);

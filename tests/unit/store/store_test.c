@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../support/temp_dir.h"
 #include "store/store.h"
 
 #define NOW 1800000000000LL /* 2027-01-15 */
@@ -35,15 +36,9 @@ static struct hd_template tpl = {.name = "Lead",
                                  .placeholders_json = "[\"OPP\",\"ID\"]",
                                  .created_at = NOW};
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/hd_store_test_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    temp_dir_make(dir, "hd_store_test");
 }
 
 static void setup(void)
@@ -58,7 +53,7 @@ static void teardown(void)
 {
     hd_store_close(store);
     hd_arena_destroy(ar);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    temp_dir_remove(dir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
