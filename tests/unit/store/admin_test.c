@@ -8,51 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../support/temp_dir.h"
-#include "store/store.h"
-
-#define NOW 1800000000000LL /* 2027-01-15 */
-#define DAY (86400LL * 1000)
-
-static char dir[64];
-static struct hd_store *store;
-static struct hd_arena *ar;
-static struct hd_account mine = {.name = "Acme", .created_at = NOW};
-static struct hd_account other = {.name = "Other", .created_at = NOW + 1};
-static struct hd_system sys = {.name = "ServiceNow", .created_at = NOW};
-static struct hd_template tpl = {.name = "Lead",
-                                 .title = "New lead",
-                                 .description = "Opportunity ###OPP###",
-                                 .button_text = "Open",
-                                 .button_url = "https://crm.example.com/###ID###",
-                                 .type = "push",
-                                 .placeholders_json = "[\"OPP\",\"ID\"]",
-                                 .created_at = NOW};
+#include "../../support/store_seed.h"
 
 static void setup(void)
 {
-    temp_dir_make(dir, "hd_admin_test");
-    char err[256] = "";
-    cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
-    ar = hd_arena_create();
-    hd_id_uuid4(mine.id);
-    hd_id_uuid4(other.id);
-    hd_id_hex(sys.id, 16);
-    strcpy(sys.account_id, mine.id);
-    hd_random_bytes(sys.signing_secret, sizeof(sys.signing_secret));
-    hd_id_uuid4(tpl.id);
-    strcpy(tpl.system_id, sys.id);
-    cr_assert_eq(hd_store_account_insert(store, &mine), 0);
-    cr_assert_eq(hd_store_account_insert(store, &other), 0);
-    cr_assert_eq(hd_store_system_insert(store, &sys), 0);
-    cr_assert_eq(hd_store_template_insert(store, &tpl), 0);
+    store_fixture_open("hd_admin_test");
+    seed();
 }
 
 static void teardown(void)
 {
-    hd_store_close(store);
-    hd_arena_destroy(ar);
-    temp_dir_remove(dir);
+    store_fixture_close();
 }
 
 TestSuite(admin, .init = setup, .fini = teardown);

@@ -12,24 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../support/temp_dir.h"
-#include "store/store.h"
+#include "../../support/store_fixture.h"
 
-#define NOW 1800000000000LL
-
-static char dir[64];
-static struct hd_store *store;
-static struct hd_arena *ar;
 static struct hd_account account = {.name = "Acme", .created_at = NOW};
 static struct hd_system sys = {.name = "HR", .created_at = NOW};
 static struct hd_system sys2 = {.name = "CRM", .created_at = NOW};
 
 static void setup(void)
 {
-    temp_dir_make(dir, "hd_audience_test");
-    char err[256] = "";
-    cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
-    ar = hd_arena_create();
+    store_fixture_open("hd_audience_test");
     hd_id_uuid4(account.id);
     cr_assert_eq(hd_store_account_insert(store, &account), 0);
     struct hd_system *both[] = {&sys, &sys2};
@@ -43,29 +34,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-    hd_store_close(store);
-    hd_arena_destroy(ar);
-    temp_dir_remove(dir);
+    store_fixture_close();
 }
 
 TestSuite(audience, .init = setup, .fini = teardown);
-
-static int64_t raw(const char *sql)
-{
-    char path[128];
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    snprintf(path, sizeof(path), "%s/herald.db", dir);
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    int rc = sqlite3_step(st);
-    cr_assert(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s", sqlite3_errmsg(db));
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
 
 static void user_in(const struct hd_system *s, const char *id, const char *name, const char *email,
                     const char *attrs)

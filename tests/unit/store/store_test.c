@@ -15,26 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../support/temp_dir.h"
-#include "store/store.h"
-
-#define NOW 1800000000000LL /* 2027-01-15 */
-#define DAY (86400LL * 1000)
-
-static char dir[64];
-static struct hd_store *store;
-static struct hd_arena *ar;
-static struct hd_account mine = {.name = "Acme", .created_at = NOW};
-static struct hd_account other = {.name = "Other", .created_at = NOW + 1};
-static struct hd_system sys = {.name = "ServiceNow", .created_at = NOW};
-static struct hd_template tpl = {.name = "Lead",
-                                 .title = "New lead",
-                                 .description = "Opportunity ###OPP###",
-                                 .button_text = "Open",
-                                 .button_url = "https://crm.example.com/###ID###",
-                                 .type = "push",
-                                 .placeholders_json = "[\"OPP\",\"ID\"]",
-                                 .created_at = NOW};
+#include "../../support/store_seed.h"
 
 static void make_dir(void)
 {
@@ -43,44 +24,17 @@ static void make_dir(void)
 
 static void setup(void)
 {
-    make_dir();
-    char err[256] = "";
-    cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
-    ar = hd_arena_create();
+    store_fixture_open("hd_store_test");
 }
 
 static void teardown(void)
 {
-    hd_store_close(store);
-    hd_arena_destroy(ar);
-    temp_dir_remove(dir);
+    store_fixture_close();
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
 /* Tests that fork: they open their stores after forking, never before (SQLite forbids it). */
 TestSuite(store_procs, .init = make_dir, .fini = teardown);
-
-static void seed_ids(void)
-{
-    hd_id_uuid4(mine.id);
-    hd_id_uuid4(other.id);
-    hd_id_hex(sys.id, 16);
-    strcpy(sys.account_id, mine.id);
-    hd_random_bytes(sys.signing_secret, sizeof(sys.signing_secret));
-    hd_id_uuid4(tpl.id);
-    strcpy(tpl.system_id, sys.id);
-}
-
-/* Account mine with system sys and template tpl; account other, empty. */
-static void seed(void)
-{
-    if (!mine.id[0])
-        seed_ids();
-    cr_assert_eq(hd_store_account_insert(store, &mine), 0);
-    cr_assert_eq(hd_store_account_insert(store, &other), 0);
-    cr_assert_eq(hd_store_system_insert(store, &sys), 0);
-    cr_assert_eq(hd_store_template_insert(store, &tpl), 0);
-}
 
 /* A notification of tpl created at `created` (its UUIDv7 sorts by it), live [start, end). */
 static struct hd_notification notif(int64_t created, int64_t start, int64_t end)
@@ -128,22 +82,6 @@ static size_t unread(const char *user)
 }
 
 /* Runs one statement on a raw connection to the test's database. */
-static int64_t raw(const char *sql)
-{
-    char path[128];
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    snprintf(path, sizeof(path), "%s/herald.db", dir);
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    int rc = sqlite3_step(st);
-    cr_assert(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s", sqlite3_errmsg(db));
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
 
 Test(store, open_twice_shares_secret_and_schema)
 {
