@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(build-essential cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev node-llhttp)
-test_pkgs=(libcriterion-dev nodejs npm curl chromium)
+build_pkgs=(build-essential cmake pkg-config libjansson-dev libsqlite3-dev libpq-dev libssl-dev node-llhttp)
+test_pkgs=(libcriterion-dev nodejs npm curl chromium postgresql)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -1,7 +1,8 @@
-# embed.cmake: writes OUT, a C file holding every file under web/ and src/store/migrations/ as
+# embed.cmake: writes OUT, a C file holding every file under web/ and src/store/migrations/ (SQLite
+# at its top, PostgreSQL in pg/) as
 # a byte array, with a table { path, content type, data, size } the server looks up.
 file(GLOB_RECURSE web_files RELATIVE ${ROOT}/web ${ROOT}/web/*)
-file(GLOB sql_files RELATIVE ${ROOT}/src/store/migrations ${ROOT}/src/store/migrations/*.sql)
+file(GLOB_RECURSE sql_files RELATIVE ${ROOT}/src/store/migrations ${ROOT}/src/store/migrations/*.sql)
 list(SORT web_files)
 list(SORT sql_files)
 

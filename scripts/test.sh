@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh BUILD ASAN_BUILD: every test, against the normal and the sanitized build.
-#   1. unit tests and fuzz-corpus replays (CTest), normal build
+#   0. a throwaway PostgreSQL (scripts/pg.sh), stopped and removed at the end
+#   1. unit tests and fuzz-corpus replays (CTest), normal build; the store's on both backends
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer; any sanitizer report fails
 #      the run even where the test framework would not notice it (Criterion ignores leak reports)
 #   3. lint docs/openapi.yaml: the OpenAPI 3.1 schema (@seriousme/openapi-schema-validator) and
@@ -13,7 +14,12 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 asan=${2:-build-asan}
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+# A throwaway PostgreSQL for the store tests on PostgreSQL and the multi-node tests.
+pgdir=$(mktemp -d /tmp/herald-pg.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir" || true; rm -rf "$log" "$pgdir"' EXIT
+HERALD_TEST_PG=$(scripts/pg.sh start "$pgdir")
+export HERALD_TEST_PG HERALD_TEST_PG_DIR=$pgdir
+echo "== PostgreSQL for the tests: $HERALD_TEST_PG"
 
 echo "== unit tests and fuzz corpora ($build)"
 ctest --test-dir "$build" --output-on-failure -j 2

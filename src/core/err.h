@@ -30,6 +30,7 @@
     X(UNSUPPORTED, 501, "unsupported", "This server does not support that.")                       \
     X(UNAVAILABLE, 503, "unavailable", "The server is busy; retry later.")                         \
     X(STORAGE, 503, "storage_unavailable", "Storage is unavailable; retry later.")                 \
+    X(STOPPING, 503, "stopping", "The server is stopping; retry later.")                           \
     X(VERSION, 505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are supported.")
 
 enum hd_err {

@@ -274,18 +274,18 @@ int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, cons
     return err;
 }
 
-int hd_store_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
-                          const void *arg)
+int hd_sqlite_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                           const void *arg)
 {
     return in_savepoint(s, body, arg);
 }
 
-int hd_store_batch_begin(struct hd_store *s)
+int hd_sqlite_batch_begin(struct hd_store *s)
 {
     return hd_sq_begin(s);
 }
 
-int hd_store_batch_end(struct hd_store *s, bool commit)
+int hd_sqlite_batch_end(struct hd_store *s, bool commit)
 {
     int err = commit ? hd_sq_commit(s) : HD_E_STORAGE;
     if (err)
@@ -409,8 +409,9 @@ static int apply_pending(struct hd_store *s, char *errbuf, size_t errlen)
         return HD_E_STORAGE;
     }
     for (const struct hd_embedded *m = hd_embedded_files; m->path; m++) {
-        if (strncmp(m->path, MIGRATIONS, strlen(MIGRATIONS)) != 0)
-            continue;
+        if (strncmp(m->path, MIGRATIONS, strlen(MIGRATIONS)) != 0 ||
+            strchr(m->path + strlen(MIGRATIONS), '/'))
+            continue; /* not a migration, or PostgreSQL's (migrations/pg/) */
         long v = migration_version(m->path);
         if (v <= last) {
             snprintf(errbuf, errlen, "bad migration name %s", m->path);
@@ -462,18 +463,13 @@ static int open_once(const char *path, struct hd_store **out, char *errbuf, size
     *out = s;
     return 0;
 fail:
-    hd_store_close(s);
+    hd_sqlite_close(s);
     return HD_E_STORAGE;
 }
 
-int hd_store_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen)
+int hd_sqlite_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen)
 {
     *out = NULL;
-    if (strncmp(location, "postgres://", 11) == 0 || strncmp(location, "postgresql://", 13) == 0) {
-        snprintf(errbuf, errlen,
-                 "PostgreSQL (postgres://) is not available yet: use --data DIR (SQLite)");
-        return HD_E_UNSUPPORTED;
-    }
     char path[PATH_MAX];
     if (mkdir_p(location) != 0) {
         snprintf(errbuf, errlen, "cannot create the data directory %s: %s", location,
@@ -495,7 +491,7 @@ int hd_store_open(const char *location, struct hd_store **out, char *errbuf, siz
     return err;
 }
 
-void hd_store_close(struct hd_store *s)
+void hd_sqlite_close(struct hd_store *s)
 {
     if (!s)
         return;
@@ -518,7 +514,7 @@ static const char SQL_SECRET_INSERT[] =
 static const char SQL_SECRET_GET[] = "SELECT value FROM meta WHERE key = '" SECRET_KEY "'";
 
 /* INSERT OR IGNORE then read back: of two processes creating it at once, both get the winner's. */
-int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN])
+int hd_sqlite_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN])
 {
     sqlite3_stmt *get = hd_sq_stmt(s, SQL_SECRET_GET), *ins = hd_sq_stmt(s, SQL_SECRET_INSERT);
     if (!get || !ins)
@@ -532,4 +528,20 @@ int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN])
                                                         : hd_sq_run(s, ins, "server secret");
     explicit_bzero(fresh, sizeof(fresh));
     return err ? err : hd_sq_fetch(s, get, read_secret, NULL, out, "server secret");
+}
+
+/* ---- first start ---- */
+
+static const char SQL_FIRST_START[] =
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('first_start', x'01')";
+
+int hd_sqlite_first_start_claim(struct hd_store *s, bool *claimed)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_FIRST_START);
+    *claimed = false;
+    if (!st)
+        return HD_E_STORAGE;
+    int err = hd_sq_run(s, st, "first start");
+    *claimed = !err && sqlite3_changes(s->db) == 1;
+    return err;
 }

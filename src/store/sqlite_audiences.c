@@ -2,12 +2,10 @@
  * (get, list, soft delete, explicit members), and rule audiences: their rules compiled to SQL,
  * and their members materialized into audience_members, re-evaluated in full for a trigger
  * (hd_store_audience_refresh) and for one user when they read their feed. */
-#include <jansson.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/rules.h"
 #include "store/sqlite_db.h"
 
 static const char SQL_AUDIENCE_EXISTS[] =
@@ -27,8 +25,8 @@ static int audience_exists(struct hd_store *s, const char *system_id, const char
     return err;
 }
 
-int hd_store_audiences_missing(struct hd_store *s, const char *system_id, const char *const *ids,
-                               size_t n, size_t *missing, size_t *n_missing)
+int hd_sqlite_audiences_missing(struct hd_store *s, const char *system_id, const char *const *ids,
+                                size_t n, size_t *missing, size_t *n_missing)
 {
     *n_missing = 0;
     for (size_t i = 0; i < n; i++) {
@@ -42,137 +40,30 @@ int hd_store_audiences_missing(struct hd_store *s, const char *system_id, const 
     return 0;
 }
 
-/* ---- rules (store.h, HD_RULES_*): compiled to SQL whose only inputs are bound parameters ----
+/* ---- rules (rules.h) in SQLite's dialect ----
  *
- * The SQL text is made of fixed fragments alone: "(", " AND ", " OR ", a column of end_users u
- * or CAST(json_extract(u.attributes, ?N) AS TEXT), and "IS ?N", "IS NOT ?N" or
- * "LIKE ?N ESCAPE '\'". Attribute names are bound as JSON paths ($."name"), values as text. */
+ * An attribute is CAST(json_extract(u.attributes, ?N) AS TEXT), its name bound as the JSON path
+ * $."name"; `is` and `is not` are IS and IS NOT (NULL-safe); `like` is LIKE ?N ESCAPE '\'. */
 
-#define RULE_SQL_MAX    4096
-#define RULE_PARAMS_MAX (2 * HD_RULES_MAX_CONDITIONS)
-#define RULE_PATH_BUF   (HD_RULE_ATTRIBUTE_MAX + 5)
-
-struct rule_sql {
-    char text[RULE_SQL_MAX];
-    size_t len;
-    int first;   /* the number of the first rule parameter (?first) */
-    int nparams; /* rule parameters so far */
-    int nconds;
-    const char *params[RULE_PARAMS_MAX]; /* borrowed from the JSON, or paths[] */
-    char paths[HD_RULES_MAX_CONDITIONS][RULE_PATH_BUF];
+static const struct hd_rules_dialect SQLITE_RULES = {
+    .mark = '?',
+    .attr_open = "CAST(json_extract(u.attributes, ",
+    .attr_close = ") AS TEXT)",
+    .attr_path = true,
+    .is = " IS ",
+    .is_not = " IS NOT ",
+    .like = " LIKE ",
+    .like_close = " ESCAPE '\\'",
 };
-
-static bool put(struct rule_sql *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool put(struct rule_sql *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(r->text + r->len, sizeof(r->text) - r->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(r->text) - r->len)
-        return false;
-    r->len += (size_t)n;
-    return true;
-}
-
-/* The next parameter's number, holding v. */
-static int param(struct rule_sql *r, const char *v)
-{
-    r->params[r->nparams] = v;
-    return r->first + r->nparams++;
-}
-
-static bool attribute_ok(const char *a, size_t len)
-{
-    if (len < 1 || len > HD_RULE_ATTRIBUTE_MAX || strlen(a) != len)
-        return false;
-    for (; *a; a++)
-        if ((unsigned char)*a < 0x20 || *a == '"' || *a == 0x7f)
-            return false;
-    return true;
-}
-
-/* The SQL operand for attribute a: a column, or its text in the attributes object. */
-static bool put_operand(struct rule_sql *r, json_t *attr)
-{
-    const char *a = json_string_value(attr);
-    if (!a || !attribute_ok(a, json_string_length(attr)))
-        return false;
-    if (!strcmp(a, "id") || !strcmp(a, "name") || !strcmp(a, "email"))
-        return put(r, "u.%s", !strcmp(a, "id") ? "id" : !strcmp(a, "name") ? "name" : "email");
-    char *path = r->paths[r->nconds - 1];
-    snprintf(path, RULE_PATH_BUF, "$.\"%s\"", a);
-    return put(r, "CAST(json_extract(u.attributes, ?%d) AS TEXT)", param(r, path));
-}
-
-static bool compile_cond(struct rule_sql *r, json_t *c)
-{
-    json_t *op = json_object_get(c, "operator"), *v = json_object_get(c, "value");
-    const char *o = json_string_value(op);
-    if (json_object_size(c) != 3 || !o || !json_is_string(v) ||
-        json_string_length(v) > HD_RULE_VALUE_MAX || r->nconds >= HD_RULES_MAX_CONDITIONS)
-        return false;
-    r->nconds++;
-    const char *sql = !strcmp(o, "is")       ? "IS"
-                      : !strcmp(o, "is not") ? "IS NOT"
-                      : !strcmp(o, "like")   ? "LIKE"
-                                             : NULL;
-    if (!sql || !put_operand(r, json_object_get(c, "attribute")))
-        return false;
-    int n = param(r, json_string_value(v));
-    return put(r, " %s ?%d%s", sql, n, !strcmp(o, "like") ? " ESCAPE '\\'" : "");
-}
-
-static bool compile_node(struct rule_sql *r, json_t *node, int depth, bool group_only)
-{
-    json_t *all = json_object_get(node, "all"), *any = json_object_get(node, "any");
-    if (!json_is_object(node))
-        return false;
-    if (!all && !any)
-        return !group_only && compile_cond(r, node);
-    json_t *list = all ? all : any;
-    size_t i;
-    json_t *item;
-    if (json_object_size(node) != 1 || depth > HD_RULES_MAX_DEPTH || !json_is_array(list) ||
-        !json_array_size(list) || !put(r, "("))
-        return false;
-    json_array_foreach(list, i, item)
-    {
-        if ((i && !put(r, all ? " AND " : " OR ")) || !compile_node(r, item, depth + 1, false))
-            return false;
-    }
-    return put(r, ")");
-}
-
-/* Compiles root with its parameters numbered from first (borrowing root's strings). */
-static int compile_rules(json_t *root, int first, struct rule_sql *r)
-{
-    r->len = 0;
-    r->text[0] = '\0';
-    r->first = first;
-    r->nparams = r->nconds = 0;
-    return root && compile_node(r, root, 1, true) ? 0 : HD_E_VALIDATION;
-}
-
-int hd_store_rules_check(const char *rules_json)
-{
-    struct rule_sql *r = malloc(sizeof(*r));
-    json_t *root = rules_json ? json_loads(rules_json, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    int err = r ? compile_rules(root, 1, r) : HD_E_STORAGE;
-    json_decref(root);
-    free(r);
-    return err;
-}
 
 /* Prepares head || rules || tail, the rules compiled with parameters from ?first and bound; the
  * caller binds the others and finalizes *out. HD_E_VALIDATION when the rules do not compile. */
 static int prepare_rules(struct hd_store *s, const char *rules_json, int first, const char *head,
                          const char *tail, sqlite3_stmt **out)
 {
-    struct rule_sql *r = malloc(sizeof(*r));
-    json_t *root = rules_json ? json_loads(rules_json, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    struct hd_rules_sql *r;
     *out = NULL;
-    int err = r ? compile_rules(root, first, r) : HD_E_STORAGE;
+    int err = hd_rules_compile(&SQLITE_RULES, rules_json, first, &r);
     char *sql = err ? NULL : sqlite3_mprintf("%s%s%s", head, r->text, tail);
     if (!err && (!sql || sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK))
         err = hd_sq_fail(s, "rules prepare");
@@ -180,8 +71,7 @@ static int prepare_rules(struct hd_store *s, const char *rules_json, int first, 
         if (sqlite3_bind_text(*out, r->first + i, r->params[i], -1, SQLITE_TRANSIENT))
             err = hd_sq_fail(s, "rules bind");
     sqlite3_free(sql);
-    json_decref(root);
-    free(r);
+    hd_rules_free(r);
     if (err) {
         sqlite3_finalize(*out);
         *out = NULL;
@@ -268,8 +158,8 @@ static int refresh_body(struct hd_store *s, const void *arg)
     return hd_sq_run(s, ev, "audience evaluated");
 }
 
-int hd_store_audience_refresh(struct hd_store *s, const char *system_id, const char *id,
-                              int64_t now)
+int hd_sqlite_audience_refresh(struct hd_store *s, const char *system_id, const char *id,
+                               int64_t now)
 {
     char *rules;
     int err = audience_rules(s, system_id, id, &rules);
@@ -282,8 +172,8 @@ int hd_store_audience_refresh(struct hd_store *s, const char *system_id, const c
     return err;
 }
 
-int hd_store_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,
-                               size_t n, int64_t now)
+int hd_sqlite_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,
+                                size_t n, int64_t now)
 {
     int err = 0;
     for (size_t i = 0; !err && i < n; i++)
@@ -378,8 +268,8 @@ static int refresh_users_in(struct hd_store *s, const char *system_id,
     return err;
 }
 
-int hd_store_end_users_refresh_rules(struct hd_store *s, const char *system_id,
-                                     const char *const *ids, size_t n, int64_t now)
+int hd_sqlite_end_users_refresh_rules(struct hd_store *s, const char *system_id,
+                                      const char *const *ids, size_t n, int64_t now)
 {
     struct hd_arena *ar = hd_arena_create();
     struct rule_audience *a;
@@ -390,8 +280,8 @@ int hd_store_end_users_refresh_rules(struct hd_store *s, const char *system_id,
     return err;
 }
 
-int hd_store_end_user_refresh_rules(struct hd_store *s, const char *system_id, const char *id,
-                                    int64_t now)
+int hd_sqlite_end_user_refresh_rules(struct hd_store *s, const char *system_id, const char *id,
+                                     int64_t now)
 {
     return hd_store_end_users_refresh_rules(s, system_id, &id, 1, now);
 }
@@ -426,9 +316,9 @@ static int preview_count(struct hd_store *s, const char *system_id, const char *
     return err2;
 }
 
-int hd_store_audience_preview(struct hd_store *s, const char *system_id, const char *rules_json,
-                              struct hd_arena *ar, int64_t *count, struct hd_end_user *sample,
-                              size_t max, size_t *n_sample)
+int hd_sqlite_audience_preview(struct hd_store *s, const char *system_id, const char *rules_json,
+                               struct hd_arena *ar, int64_t *count, struct hd_end_user *sample,
+                               size_t max, size_t *n_sample)
 {
     *count = 0;
     *n_sample = 0;
@@ -474,8 +364,8 @@ static bool read_audience(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_AUDIENCE_GET[] = "SELECT " AUDIENCE_COLS " FROM audiences"
                                        " WHERE id = ?1 AND system_id = ?2 AND deleted_at IS NULL";
 
-int hd_store_audience_get(struct hd_store *s, const char *system_id, const char *id,
-                          struct hd_arena *ar, struct hd_audience *out)
+int hd_sqlite_audience_get(struct hd_store *s, const char *system_id, const char *id,
+                           struct hd_arena *ar, struct hd_audience *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_AUDIENCE_GET);
     if (!st)
@@ -489,8 +379,8 @@ static const char SQL_AUDIENCE_LIST[] =
     "SELECT " AUDIENCE_COLS " FROM audiences WHERE system_id = ?1 AND deleted_at IS NULL"
     " AND id > ?2 ORDER BY id LIMIT ?3";
 
-int hd_store_audience_list(struct hd_store *s, const char *system_id, const char *after,
-                           struct hd_arena *ar, struct hd_audience *out, size_t max, size_t *count)
+int hd_sqlite_audience_list(struct hd_store *s, const char *system_id, const char *after,
+                            struct hd_arena *ar, struct hd_audience *out, size_t max, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_AUDIENCE_LIST);
@@ -507,7 +397,8 @@ static const char SQL_AUDIENCE_DELETE[] =
     "UPDATE audiences SET deleted_at = ?3, updated_at = ?3"
     " WHERE id = ?1 AND system_id = ?2 AND deleted_at IS NULL";
 
-int hd_store_audience_delete(struct hd_store *s, const char *system_id, const char *id, int64_t now)
+int hd_sqlite_audience_delete(struct hd_store *s, const char *system_id, const char *id,
+                              int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_AUDIENCE_DELETE);
     if (!st)
@@ -567,9 +458,9 @@ static int add_body(struct hd_store *s, const void *arg)
     return err ? err : touch(s, m->id, m->now, m->size);
 }
 
-int hd_store_audience_add_members(struct hd_store *s, const char *system_id, const char *id,
-                                  const char *const *member_ids, size_t n, int64_t now,
-                                  size_t *added, int64_t *size)
+int hd_sqlite_audience_add_members(struct hd_store *s, const char *system_id, const char *id,
+                                   const char *const *member_ids, size_t n, int64_t now,
+                                   size_t *added, int64_t *size)
 {
     *added = 0;
     *size = 0;
@@ -593,8 +484,8 @@ static int remove_body(struct hd_store *s, const void *arg)
     return err ? err : touch(s, m->id, m->now, NULL);
 }
 
-int hd_store_audience_remove_member(struct hd_store *s, const char *system_id, const char *id,
-                                    const char *end_user_id, int64_t now)
+int hd_sqlite_audience_remove_member(struct hd_store *s, const char *system_id, const char *id,
+                                     const char *end_user_id, int64_t now)
 {
     size_t unused;
     struct members m = {system_id, id, &end_user_id, 1, &unused, now, NULL};

@@ -27,7 +27,7 @@ static bool read_template(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_TEMPLATE_INSERT[] = "INSERT INTO templates (" TEMPLATE_COLS ", updated_at)"
                                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
 
-int hd_store_template_insert(struct hd_store *s, const struct hd_template *t)
+int hd_sqlite_template_insert(struct hd_store *s, const struct hd_template *t)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_INSERT);
     if (!st)
@@ -45,8 +45,8 @@ int hd_store_template_insert(struct hd_store *s, const struct hd_template *t)
 static const char SQL_TEMPLATE_GET[] = "SELECT " TEMPLATE_COLS " FROM templates"
                                        " WHERE system_id = ?1 AND id = ?2 AND archived_at IS NULL";
 
-int hd_store_template_get(struct hd_store *s, const char *system_id, const char *id,
-                          struct hd_arena *ar, struct hd_template *out)
+int hd_sqlite_template_get(struct hd_store *s, const char *system_id, const char *id,
+                           struct hd_arena *ar, struct hd_template *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_GET);
     if (!st)
@@ -72,8 +72,8 @@ static bool read_template_admin(sqlite3_stmt *st, struct hd_arena *ar, void *out
 static const char SQL_TEMPLATE_GET_ADMIN[] = "SELECT " TEMPLATE_ADMIN_COLS " FROM templates"
                                              " WHERE system_id = ?1 AND id = ?2";
 
-int hd_store_template_get_admin(struct hd_store *s, const char *system_id, const char *id,
-                                struct hd_arena *ar, struct hd_template_admin *out)
+int hd_sqlite_template_get_admin(struct hd_store *s, const char *system_id, const char *id,
+                                 struct hd_arena *ar, struct hd_template_admin *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_GET_ADMIN);
     if (!st)
@@ -89,8 +89,8 @@ static const char SQL_TEMPLATE_LIST[] =
     " (SELECT created_at, id FROM templates WHERE system_id = ?1 AND id = ?3))"
     " ORDER BY created_at DESC, id DESC LIMIT ?4";
 
-int hd_store_template_list(struct hd_store *s, const struct hd_template_query *q,
-                           struct hd_arena *ar, struct hd_template_admin *out, size_t *count)
+int hd_sqlite_template_list(struct hd_store *s, const struct hd_template_query *q,
+                            struct hd_arena *ar, struct hd_template_admin *out, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_LIST);
@@ -120,7 +120,7 @@ static int update_refused(struct hd_store *s, const struct hd_template *t)
     return a.archived_at ? HD_E_NOT_FOUND : HD_E_CONFLICT;
 }
 
-int hd_store_template_update(struct hd_store *s, const struct hd_template *t, int64_t now)
+int hd_sqlite_template_update(struct hd_store *s, const struct hd_template *t, int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_UPDATE);
     if (!st)
@@ -140,8 +140,8 @@ static const char SQL_TEMPLATE_ARCHIVE[] =
     "UPDATE templates SET archived_at = ?3, updated_at = ?3"
     " WHERE system_id = ?1 AND id = ?2 AND archived_at IS NULL";
 
-int hd_store_template_archive(struct hd_store *s, const char *system_id, const char *id,
-                              int64_t now)
+int hd_sqlite_template_archive(struct hd_store *s, const char *system_id, const char *id,
+                               int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_ARCHIVE);
     if (!st)
@@ -162,7 +162,8 @@ static bool read_uses(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return true;
 }
 
-int hd_store_template_uses(struct hd_store *s, const char *system_id, const char *id, int64_t *uses)
+int hd_sqlite_template_uses(struct hd_store *s, const char *system_id, const char *id,
+                            int64_t *uses)
 {
     *uses = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TEMPLATE_USES);
@@ -216,7 +217,7 @@ static int upsert_body(struct hd_store *s, const void *arg)
     return hd_sq_run(s, upd, "end user update");
 }
 
-int hd_store_end_user_upsert(struct hd_store *s, const struct hd_end_user *u, bool *created)
+int hd_sqlite_end_user_upsert(struct hd_store *s, const struct hd_end_user *u, bool *created)
 {
     struct upsert a = {u, created};
     *created = false;
@@ -225,8 +226,8 @@ int hd_store_end_user_upsert(struct hd_store *s, const struct hd_end_user *u, bo
 
 static const char SQL_USER_EXISTS[] = "SELECT 1 FROM end_users WHERE system_id = ?1 AND id = ?2";
 
-int hd_store_end_users_count_unknown(struct hd_store *s, const char *system_id,
-                                     const char *const *ids, size_t n, size_t *unknown)
+int hd_sqlite_end_users_count_unknown(struct hd_store *s, const char *system_id,
+                                      const char *const *ids, size_t n, size_t *unknown)
 {
     *unknown = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_USER_EXISTS);
@@ -264,8 +265,8 @@ static bool read_end_user(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_USER_GET[] =
     "SELECT " USER_COLS " FROM end_users u WHERE u.system_id = ?1 AND u.id = ?2";
 
-int hd_store_end_user_get(struct hd_store *s, const char *system_id, const char *id,
-                          struct hd_arena *ar, struct hd_end_user *out)
+int hd_sqlite_end_user_get(struct hd_store *s, const char *system_id, const char *id,
+                           struct hd_arena *ar, struct hd_end_user *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_USER_GET);
     if (!st)
@@ -281,9 +282,9 @@ static const char SQL_USER_LIST[] =
     " AND (?3 IS NULL OR instr(lower(u.id), ?3) OR instr(lower(coalesce(u.name, '')), ?3)"
     " OR instr(lower(coalesce(u.email, '')), ?3)) ORDER BY u.id LIMIT ?4";
 
-int hd_store_end_user_list(struct hd_store *s, const char *system_id, const char *search,
-                           const char *after, struct hd_arena *ar, struct hd_end_user *out,
-                           size_t max, size_t *count)
+int hd_sqlite_end_user_list(struct hd_store *s, const char *system_id, const char *search,
+                            const char *after, struct hd_arena *ar, struct hd_end_user *out,
+                            size_t max, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_USER_LIST);
@@ -333,7 +334,7 @@ static int erase_body(struct hd_store *s, const void *arg)
     return erased ? 0 : HD_E_NOT_FOUND;
 }
 
-int hd_store_end_user_delete(struct hd_store *s, const char *system_id, const char *id)
+int hd_sqlite_end_user_delete(struct hd_store *s, const char *system_id, const char *id)
 {
     struct erase e = {system_id, id};
     return hd_sq_in_transaction(s, erase_body, &e);
@@ -365,8 +366,8 @@ static int upsert_many_body(struct hd_store *s, const void *arg)
     return err;
 }
 
-int hd_store_end_users_upsert_many(struct hd_store *s, const struct hd_end_user *users, size_t n,
-                                   size_t *created, size_t *updated)
+int hd_sqlite_end_users_upsert_many(struct hd_store *s, const struct hd_end_user *users, size_t n,
+                                    size_t *created, size_t *updated)
 {
     *created = *updated = 0;
     struct upsert_many m = {users, n, created, updated};
@@ -420,8 +421,8 @@ static int audience_body(struct hd_store *s, const void *arg)
     return err;
 }
 
-int hd_store_audience_insert(struct hd_store *s, const struct hd_audience *a,
-                             const char *const *member_ids, size_t n)
+int hd_sqlite_audience_insert(struct hd_store *s, const struct hd_audience *a,
+                              const char *const *member_ids, size_t n)
 {
     struct audience_insert ai = {a, member_ids, n};
     return hd_sq_in_transaction(s, audience_body, &ai);

@@ -10,34 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "store/store.h"
-
-/* Column lists shared by the queries and their row readers. */
-#define ACCOUNT_COLS "id, name, created_at"
-#define KEY_COLS     "client_id, account_id, name, scopes, secret_hash, created_at, revoked_at"
-#define SYSTEM_COLS  "id, account_id, name, signing_secret, created_at"
-#define TEMPLATE_COLS                                                                              \
-    "id, system_id, name, title, description, button_text, button_url, type, placeholders, "       \
-    "created_at"
-#define NOTIF_COLS                                                                                 \
-    "n.id, n.account_id, n.system_id, n.template_id, n.created_by, n.type, n.title, "              \
-    "n.runtime_title, n.runtime_description, n.button_text, n.button_url, n.start_at, n.end_at, "  \
-    "n.created_at, n.cancelled_at"
-
-/* Statement cache slots per connection: a power of two, well above the number of statements. */
-#define HD_SQ_SLOTS 256
-
-struct hd_sq_slot {
-    const char *sql; /* the key: the address of a static SQL text; NULL when free */
-    sqlite3_stmt *st;
-};
-
-/* One connection (SQLITE_OPEN_NOMUTEX: one thread at a time) and its prepared statements, in an
- * open-addressed table keyed by SQL address. */
-struct hd_store {
-    sqlite3 *db;
-    struct hd_sq_slot stmts[HD_SQ_SLOTS];
-};
+#include "store/store_impl.h"
 
 /* The statement for sql, which must have static storage (its address is the cache key):
  * prepared with SQLITE_PREPARE_PERSISTENT on first use; NULL (logged) if preparing fails.

@@ -37,8 +37,8 @@ static bool read_nothing(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return true;
 }
 
-int hd_store_delivery_mark(struct hd_store *s, const char *system_id, const char *user_id,
-                           const char *id, enum hd_delivery what, int64_t now)
+int hd_sqlite_delivery_mark(struct hd_store *s, const char *system_id, const char *user_id,
+                            const char *id, enum hd_delivery what, int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_TARGETS_USER);
     int err;
@@ -84,8 +84,8 @@ static int received_body(struct hd_store *s, const void *arg)
     return 0;
 }
 
-int hd_store_delivery_received(struct hd_store *s, const char *system_id, const char *user_id,
-                               const char *const *ids, size_t n, int64_t now)
+int hd_sqlite_delivery_received(struct hd_store *s, const char *system_id, const char *user_id,
+                                const char *const *ids, size_t n, int64_t now)
 {
     struct received_args a = {system_id, user_id, ids, n, now};
     return n ? hd_sq_in_transaction(s, received_body, &a) : 0;

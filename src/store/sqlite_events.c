@@ -5,6 +5,8 @@
  * query, so a client sees exactly what targets it, directly or through an audience. */
 #include "store/sqlite_db.h"
 
+#include <time.h>
+
 static const char SQL_EVENT_INSERT[] =
     "INSERT INTO events (system_id, notification_id, kind, at)"
     " SELECT system_id, id, ?2, ?3 FROM notifications WHERE id = ?1";
@@ -74,8 +76,8 @@ static int record_body(struct hd_store *s, const void *arg)
     return mark(s, a->start ? SQL_MARK_STARTED : SQL_MARK_ENDED, a->id, *a->seq);
 }
 
-int hd_store_event_record(struct hd_store *s, const char *notification_id, bool start, int64_t at,
-                          int64_t *seq)
+int hd_sqlite_event_record(struct hd_store *s, const char *notification_id, bool start, int64_t at,
+                           int64_t *seq)
 {
     struct record_args a = {notification_id, start, at, seq};
     return hd_sq_in_transaction(s, record_body, &a);
@@ -97,9 +99,9 @@ static bool read_event(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return e->kind && hd_sq_read_notification(st, ar, &e->n);
 }
 
-int hd_store_events_since(struct hd_store *s, const char *system_id, const char *end_user_id,
-                          int64_t after, struct hd_arena *ar, struct hd_stream_event *out,
-                          size_t max, size_t *count)
+int hd_sqlite_events_since(struct hd_store *s, const char *system_id, const char *end_user_id,
+                           int64_t after, struct hd_arena *ar, struct hd_stream_event *out,
+                           size_t max, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_EVENTS_SINCE);
@@ -112,13 +114,39 @@ int hd_store_events_since(struct hd_store *s, const char *system_id, const char 
     return hd_sq_fetch_many(s, st, read_event, ar, out, sizeof(*out), max, count, "events since");
 }
 
+/* ?1 after this seq, ?2 limit. */
+static const char SQL_EVENTS_PAGE[] = "SELECT " NOTIF_COLS ", e.seq, e.kind FROM events e"
+                                      " JOIN notifications n ON n.id = e.notification_id"
+                                      " WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";
+
+int hd_sqlite_events_page(struct hd_store *s, int64_t after, struct hd_arena *ar,
+                          struct hd_stream_event *out, size_t max, size_t *count)
+{
+    *count = 0;
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_EVENTS_PAGE);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_i64(st, 1, after) || hd_sq_bind_size(st, 2, max))
+        return hd_sq_bind_failed(s, st, "events page");
+    return hd_sq_fetch_many(s, st, read_event, ar, out, sizeof(*out), max, count, "events page");
+}
+
+/* One server records every event and publishes it itself: nothing to listen for. */
+int hd_sqlite_events_wait(struct hd_store *s, int timeout_ms, bool *notified)
+{
+    *notified = false;
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
 static bool read_i64(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 {
     *(int64_t *)out = sqlite3_column_int64(st, 0);
     return true;
 }
 
-int hd_store_events_last(struct hd_store *s, int64_t *seq)
+int hd_sqlite_events_last(struct hd_store *s, int64_t *seq)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_EVENTS_LAST);
     return st ? hd_sq_fetch(s, st, read_i64, NULL, seq, "events last") : HD_E_STORAGE;
@@ -142,8 +170,8 @@ static bool read_due(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return hd_sq_col_copy(st, 0, d->id, sizeof(d->id));
 }
 
-int hd_store_schedule_pending(struct hd_store *s, int64_t before, struct hd_due *out, size_t max,
-                              size_t *count)
+int hd_sqlite_schedule_pending(struct hd_store *s, int64_t before, struct hd_due *out, size_t max,
+                               size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_PENDING);
@@ -183,9 +211,9 @@ static int list_texts(struct hd_store *s, const char *sql, const char *a, const 
     return hd_sq_fetch_many(s, st, read_text, ar, *out, sizeof(**out), max, n, "list");
 }
 
-int hd_store_notification_targets(struct hd_store *s, const char *id, struct hd_arena *ar,
-                                  const char ***users, size_t *n_users, const char ***audiences,
-                                  size_t *n_audiences)
+int hd_sqlite_notification_targets(struct hd_store *s, const char *id, struct hd_arena *ar,
+                                   const char ***users, size_t *n_users, const char ***audiences,
+                                   size_t *n_audiences)
 {
     int err = list_texts(s, SQL_TARGET_USERS, id, NULL, ar, users, HD_TARGETS_MAX, n_users);
     return err ? err
@@ -193,8 +221,8 @@ int hd_store_notification_targets(struct hd_store *s, const char *id, struct hd_
                             n_audiences);
 }
 
-int hd_store_user_audiences(struct hd_store *s, const char *system_id, const char *end_user_id,
-                            struct hd_arena *ar, const char ***ids, size_t max, size_t *n)
+int hd_sqlite_user_audiences(struct hd_store *s, const char *system_id, const char *end_user_id,
+                             struct hd_arena *ar, const char ***ids, size_t max, size_t *n)
 {
     return list_texts(s, SQL_USER_AUDIENCES, system_id, end_user_id, ar, ids, max, n);
 }
@@ -207,8 +235,8 @@ static bool read_one(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return hd_sq_read_notification(st, ar, out);
 }
 
-int hd_store_notification_any(struct hd_store *s, const char *id, struct hd_arena *ar,
-                              struct hd_notification *out)
+int hd_sqlite_notification_any(struct hd_store *s, const char *id, struct hd_arena *ar,
+                               struct hd_notification *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIFICATION_ANY);
     if (!st)

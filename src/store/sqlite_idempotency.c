@@ -22,8 +22,8 @@ static bool read_record(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return hd_sq_col_blob(st, 0, r->body_hash, sizeof(r->body_hash)) && r->response;
 }
 
-int hd_store_idempotency_get(struct hd_store *s, const char *account_id, const char *key,
-                             int64_t since, struct hd_arena *ar, struct hd_idempotent *out)
+int hd_sqlite_idempotency_get(struct hd_store *s, const char *account_id, const char *key,
+                              int64_t since, struct hd_arena *ar, struct hd_idempotent *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_IDEMPOTENCY_GET);
     if (!st)
@@ -34,8 +34,8 @@ int hd_store_idempotency_get(struct hd_store *s, const char *account_id, const c
     return hd_sq_fetch(s, st, read_record, ar, out, "idempotency get");
 }
 
-int hd_store_idempotency_put(struct hd_store *s, const char *account_id, const char *key,
-                             const struct hd_idempotent *r, int64_t since)
+int hd_sqlite_idempotency_put(struct hd_store *s, const char *account_id, const char *key,
+                              const struct hd_idempotent *r, int64_t since)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_IDEMPOTENCY_PUT);
     if (!st)

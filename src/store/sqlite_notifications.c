@@ -152,9 +152,9 @@ static int notification_body(struct hd_store *s, const void *arg)
     return err || !ni->n_audiences ? err : set_targeted(s, n->id);
 }
 
-int hd_store_notification_insert(struct hd_store *s, const struct hd_notification *n,
-                                 const char *const *end_user_ids, size_t n_users,
-                                 const char *const *audience_ids, size_t n_audiences)
+int hd_sqlite_notification_insert(struct hd_store *s, const struct hd_notification *n,
+                                  const char *const *end_user_ids, size_t n_users,
+                                  const char *const *audience_ids, size_t n_audiences)
 {
     struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences};
     return hd_sq_in_transaction(s, notification_body, &ni);
@@ -209,8 +209,8 @@ static const char SQL_FEED[] =
                  " d.received_at, d.seen_at, d.clicked_at, d.dismissed_at" TARGETS_FROM
                  " AND (?6 = 0 OR d.seen_at IS NULL) ORDER BY n.id DESC LIMIT ?7";
 
-int hd_store_feed(struct hd_store *s, const struct hd_feed_query *q, struct hd_arena *ar,
-                  struct hd_feed_item *out, size_t *count)
+int hd_sqlite_feed(struct hd_store *s, const struct hd_feed_query *q, struct hd_arena *ar,
+                   struct hd_feed_item *out, size_t *count)
 {
     *count = 0;
     if (q->limit == 0)
@@ -230,7 +230,7 @@ int hd_store_feed(struct hd_store *s, const struct hd_feed_query *q, struct hd_a
 static const char SQL_UNREAD[] =
     TARGETS_WITH "SELECT count(*)" TARGETS_FROM " AND d.seen_at IS NULL";
 
-int hd_store_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q, size_t *count)
+int hd_sqlite_feed_unread_count(struct hd_store *s, const struct hd_feed_query *q, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_UNREAD);
@@ -261,8 +261,8 @@ static bool read_managed(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_NOTIF_GET[] =
     "SELECT " MANAGED_COLS " FROM notifications n WHERE n.id = ?1 AND n.account_id = ?2";
 
-int hd_store_notification_get(struct hd_store *s, const char *account_id, const char *id,
-                              struct hd_arena *ar, struct hd_notification *out)
+int hd_sqlite_notification_get(struct hd_store *s, const char *account_id, const char *id,
+                               struct hd_arena *ar, struct hd_notification *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_GET);
     if (!st)
@@ -287,9 +287,9 @@ static const char SQL_LIST_ACCOUNT[] = "SELECT " MANAGED_COLS " FROM notificatio
 static const char SQL_LIST_SYSTEM[] = "SELECT " MANAGED_COLS " FROM notifications n"
                                       " WHERE n.system_id = ?2 AND +n.account_id = ?1" LIST_TAIL;
 
-int hd_store_notification_list(struct hd_store *s, const char *account_id,
-                               const struct hd_notification_filter *f, struct hd_arena *ar,
-                               struct hd_notification *out, size_t *count)
+int hd_sqlite_notification_list(struct hd_store *s, const char *account_id,
+                                const struct hd_notification_filter *f, struct hd_arena *ar,
+                                struct hd_notification *out, size_t *count)
 {
     *count = 0;
     if (f->limit == 0)
@@ -325,8 +325,8 @@ static bool read_stats(sqlite3_stmt *st, struct hd_arena *ar, void *out)
     return true;
 }
 
-int hd_store_notification_stats(struct hd_store *s, const char *account_id, const char *id,
-                                struct hd_notification_stats *out)
+int hd_sqlite_notification_stats(struct hd_store *s, const char *account_id, const char *id,
+                                 struct hd_notification_stats *out)
 {
     *out = (struct hd_notification_stats){0};
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_STATS);
@@ -344,8 +344,8 @@ static const char SQL_NOTIF_CANCEL[] =
 static const char SQL_NOTIF_EXISTS[] =
     "SELECT 1 FROM notifications WHERE id = ?1 AND account_id = ?2";
 
-int hd_store_notification_cancel(struct hd_store *s, const char *account_id, const char *id,
-                                 int64_t now)
+int hd_sqlite_notification_cancel(struct hd_store *s, const char *account_id, const char *id,
+                                  int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_CANCEL), *ex = hd_sq_stmt(s, SQL_NOTIF_EXISTS);
     if (!st || !ex)

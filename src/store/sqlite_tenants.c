@@ -19,7 +19,7 @@ static bool read_account(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_ACCOUNT_INSERT[] =
     "INSERT INTO accounts (" ACCOUNT_COLS ") VALUES (?1, ?2, ?3)";
 
-int hd_store_account_insert(struct hd_store *s, const struct hd_account *a)
+int hd_sqlite_account_insert(struct hd_store *s, const struct hd_account *a)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_INSERT);
     if (!st)
@@ -33,7 +33,7 @@ int hd_store_account_insert(struct hd_store *s, const struct hd_account *a)
 static const char SQL_ACCOUNT_FIRST[] =
     "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY created_at, id LIMIT 1";
 
-int hd_store_account_first(struct hd_store *s, struct hd_arena *ar, struct hd_account *out)
+int hd_sqlite_account_first(struct hd_store *s, struct hd_arena *ar, struct hd_account *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_FIRST);
     return st ? hd_sq_fetch(s, st, read_account, ar, out, "account first") : HD_E_STORAGE;
@@ -41,8 +41,8 @@ int hd_store_account_first(struct hd_store *s, struct hd_arena *ar, struct hd_ac
 
 static const char SQL_ACCOUNT_GET[] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1";
 
-int hd_store_account_get(struct hd_store *s, const char *id, struct hd_arena *ar,
-                         struct hd_account *out)
+int hd_sqlite_account_get(struct hd_store *s, const char *id, struct hd_arena *ar,
+                          struct hd_account *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_GET);
     if (!st)
@@ -70,7 +70,7 @@ static bool read_key(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO api_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-int hd_store_key_insert(struct hd_store *s, const struct hd_api_key *k)
+int hd_sqlite_key_insert(struct hd_store *s, const struct hd_api_key *k)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_INSERT);
     if (!st)
@@ -85,8 +85,8 @@ int hd_store_key_insert(struct hd_store *s, const struct hd_api_key *k)
 
 static const char SQL_KEY_GET[] = "SELECT " KEY_COLS " FROM api_keys WHERE client_id = ?1";
 
-int hd_store_key_get(struct hd_store *s, const char *client_id, struct hd_arena *ar,
-                     struct hd_api_key *out)
+int hd_sqlite_key_get(struct hd_store *s, const char *client_id, struct hd_arena *ar,
+                      struct hd_api_key *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_GET);
     if (!st)
@@ -99,8 +99,8 @@ int hd_store_key_get(struct hd_store *s, const char *client_id, struct hd_arena 
 static const char SQL_KEY_LIST[] = "SELECT " KEY_COLS " FROM api_keys WHERE account_id = ?1"
                                    " ORDER BY created_at, client_id LIMIT ?2";
 
-int hd_store_key_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
-                      struct hd_api_key *out, size_t max, size_t *count)
+int hd_sqlite_key_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                       struct hd_api_key *out, size_t max, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_LIST);
@@ -115,8 +115,8 @@ static const char SQL_KEY_REVOKE[] =
     "UPDATE api_keys SET revoked_at = ?3"
     " WHERE client_id = ?1 AND account_id = ?2 AND revoked_at IS NULL";
 
-int hd_store_key_revoke(struct hd_store *s, const char *account_id, const char *client_id,
-                        int64_t now)
+int hd_sqlite_key_revoke(struct hd_store *s, const char *account_id, const char *client_id,
+                         int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_REVOKE);
     if (!st)
@@ -142,7 +142,7 @@ static bool read_system(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_SYSTEM_INSERT[] =
     "INSERT INTO systems (" SYSTEM_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)";
 
-int hd_store_system_insert(struct hd_store *s, const struct hd_system *sys)
+int hd_sqlite_system_insert(struct hd_store *s, const struct hd_system *sys)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_INSERT);
     if (!st)
@@ -158,8 +158,8 @@ int hd_store_system_insert(struct hd_store *s, const struct hd_system *sys)
 static const char SQL_SYSTEM_GET[] = "SELECT " SYSTEM_COLS " FROM systems"
                                      " WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL";
 
-int hd_store_system_get(struct hd_store *s, const char *account_id, const char *id,
-                        struct hd_arena *ar, struct hd_system *out)
+int hd_sqlite_system_get(struct hd_store *s, const char *account_id, const char *id,
+                         struct hd_arena *ar, struct hd_system *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_GET);
     if (!st)
@@ -172,8 +172,8 @@ int hd_store_system_get(struct hd_store *s, const char *account_id, const char *
 static const char SQL_SYSTEM_GET_ANY[] =
     "SELECT " SYSTEM_COLS " FROM systems WHERE id = ?1 AND deleted_at IS NULL";
 
-int hd_store_system_get_any(struct hd_store *s, const char *id, struct hd_arena *ar,
-                            struct hd_system *out)
+int hd_sqlite_system_get_any(struct hd_store *s, const char *id, struct hd_arena *ar,
+                             struct hd_system *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_GET_ANY);
     if (!st)
@@ -186,8 +186,8 @@ int hd_store_system_get_any(struct hd_store *s, const char *id, struct hd_arena 
 static const char SQL_SYSTEM_LIST[] = "SELECT " SYSTEM_COLS " FROM systems WHERE account_id = ?1"
                                       " AND deleted_at IS NULL ORDER BY created_at, id LIMIT ?2";
 
-int hd_store_system_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
-                         struct hd_system *out, size_t max, size_t *count)
+int hd_sqlite_system_list(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                          struct hd_system *out, size_t max, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_LIST);
@@ -206,8 +206,8 @@ static const char SQL_SYSTEM_PAGE[] =
     " (SELECT created_at, id FROM systems WHERE id = ?2 AND account_id = ?1))"
     " ORDER BY created_at, id LIMIT ?3";
 
-int hd_store_system_page(struct hd_store *s, const char *account_id, const char *after, size_t max,
-                         struct hd_arena *ar, struct hd_system *out, size_t *count)
+int hd_sqlite_system_page(struct hd_store *s, const char *account_id, const char *after, size_t max,
+                          struct hd_arena *ar, struct hd_system *out, size_t *count)
 {
     *count = 0;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_PAGE);
@@ -302,8 +302,9 @@ static int system_delete_body(struct hd_store *s, const void *arg)
     return hd_sq_run(s, cancel, "system cancel notifications");
 }
 
-int hd_store_system_delete(struct hd_store *s, const char *account_id, const char *id, bool cascade,
-                           int64_t now, struct hd_arena *ar, int64_t *live, const char ***cancelled)
+int hd_sqlite_system_delete(struct hd_store *s, const char *account_id, const char *id,
+                            bool cascade, int64_t now, struct hd_arena *ar, int64_t *live,
+                            const char ***cancelled)
 {
     struct system_delete d = {account_id, id, cascade, now, live, ar, cancelled};
     *live = 0;
@@ -323,8 +324,8 @@ static bool read_key_state(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 static const char SQL_KEY_GET_STATE[] =
     "SELECT " KEY_COLS ", secret_rotated_at FROM api_keys WHERE client_id = ?1";
 
-int hd_store_key_get_state(struct hd_store *s, const char *client_id, struct hd_arena *ar,
-                           struct hd_key_state *out)
+int hd_sqlite_key_get_state(struct hd_store *s, const char *client_id, struct hd_arena *ar,
+                            struct hd_key_state *out)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_GET_STATE);
     if (!st)
@@ -338,8 +339,8 @@ static const char SQL_KEY_ROTATE[] =
     "UPDATE api_keys SET secret_hash = ?3, secret_rotated_at = ?4"
     " WHERE client_id = ?1 AND account_id = ?2 AND revoked_at IS NULL";
 
-int hd_store_key_rotate(struct hd_store *s, const char *account_id, const char *client_id,
-                        const unsigned char hash[HD_SECRET_HASH_LEN], int64_t now)
+int hd_sqlite_key_rotate(struct hd_store *s, const char *account_id, const char *client_id,
+                         const unsigned char hash[HD_SECRET_HASH_LEN], int64_t now)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_ROTATE);
     if (!st)
@@ -353,8 +354,8 @@ int hd_store_key_rotate(struct hd_store *s, const char *account_id, const char *
 static const char SQL_SYSTEM_ROTATE[] = "UPDATE systems SET signing_secret = ?3"
                                         " WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL";
 
-int hd_store_system_rotate_secret(struct hd_store *s, const char *account_id, const char *id,
-                                  const unsigned char secret[HD_SECRET_LEN])
+int hd_sqlite_system_rotate_secret(struct hd_store *s, const char *account_id, const char *id,
+                                   const unsigned char secret[HD_SECRET_LEN])
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SYSTEM_ROTATE);
     if (!st)
@@ -363,4 +364,28 @@ int hd_store_system_rotate_secret(struct hd_store *s, const char *account_id, co
         hd_sq_bind_blob(st, 3, secret, HD_SECRET_LEN))
         return hd_sq_bind_failed(s, st, "system rotate");
     return hd_sq_run_changed(s, st, "system rotate");
+}
+
+/* ---- failed authentications ---- */
+
+static const char SQL_KEY_AUTH_FAILED[] =
+    "UPDATE api_keys SET auth_failures = CASE WHEN auth_failures_window = ?2"
+    " THEN auth_failures + 1 ELSE 1 END, auth_failures_window = ?2"
+    " WHERE client_id = ?1 RETURNING auth_failures";
+
+static bool read_failures(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+    return true;
+}
+
+int hd_sqlite_key_auth_failed(struct hd_store *s, const char *client_id, int64_t window_start,
+                              int64_t *failures)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_KEY_AUTH_FAILED);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, client_id) || hd_sq_bind_i64(st, 2, window_start))
+        return hd_sq_bind_failed(s, st, "key auth failed");
+    return hd_sq_fetch(s, st, read_failures, NULL, failures, "key auth failed");
 }

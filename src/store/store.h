@@ -1,8 +1,8 @@
 /* store.h: the one interface to durable state. No SQL exists outside src/store/.
  *
  * A struct hd_store is one connection, used by one thread at a time; each event-loop thread
- * and each CLI command opens its own. Implementations: sqlite.c (a data directory) and, later,
- * pg.c (a postgres:// URL) behind the same calls.
+ * and each CLI command opens its own. Implementations: sqlite*.c (a data directory) and pg*.c (a
+ * postgres:// URL) behind the same calls (store.c dispatches; see store_calls.h).
  *
  * Conventions:
  * - Every call returns 0 or a negative enum hd_err: HD_E_NOT_FOUND when a row is absent (also
@@ -26,10 +26,14 @@
 struct hd_store;
 
 /* Opens (creating if needed) the store at location: a directory path for SQLite, or a
- * postgres:// URL. Applies pending migrations. Returns 0 and *out, to release with
+ * postgres:// (postgresql://) URL. Applies pending migrations. Returns 0 and *out, to release with
  * hd_store_close(); or an error, with a sentence in errbuf. */
 int hd_store_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen) HD_WUR;
 void hd_store_close(struct hd_store *s);
+/* True when location names a PostgreSQL database rather than a SQLite directory. */
+bool hd_store_is_postgres_url(const char *location);
+/* True when s is a PostgreSQL connection: several nodes may share its database. */
+bool hd_store_is_shared(const struct hd_store *s);
 
 /* Group commit: every write call between hd_store_batch_begin and hd_store_batch_end shares one
  * transaction, so one disk sync covers them all; a call that fails undoes only its own changes.
@@ -57,6 +61,9 @@ int hd_store_account_insert(struct hd_store *s, const struct hd_account *a) HD_W
 int hd_store_account_first(struct hd_store *s, struct hd_arena *ar, struct hd_account *out) HD_WUR;
 int hd_store_account_get(struct hd_store *s, const char *id, struct hd_arena *ar,
                          struct hd_account *out) HD_WUR;
+/* *claimed true for exactly one caller per database, ever: the server that creates the first
+ * account when several start at once on an empty database. */
+int hd_store_first_start_claim(struct hd_store *s, bool *claimed) HD_WUR;
 
 /* ---- API keys ---- */
 #define HD_CLIENT_ID_MAX   64
@@ -174,6 +181,11 @@ struct hd_key_state {
 };
 int hd_store_key_get_state(struct hd_store *s, const char *client_id, struct hd_arena *ar,
                            struct hd_key_state *out) HD_WUR;
+/* Counts a failed authentication of an existing key in the window starting at window_start (a
+ * new window restarts the count); *failures gets the count so far. HD_E_NOT_FOUND for no such
+ * key. Shared by every node of the database. */
+int hd_store_key_auth_failed(struct hd_store *s, const char *client_id, int64_t window_start,
+                             int64_t *failures) HD_WUR;
 /* Replaces the secret hash of an active key of the account at now; HD_E_NOT_FOUND when there
  * is none (or it is revoked). */
 int hd_store_key_rotate(struct hd_store *s, const char *account_id, const char *client_id,
@@ -419,6 +431,15 @@ int hd_store_event_record(struct hd_store *s, const char *notification_id, bool 
 int hd_store_events_since(struct hd_store *s, const char *system_id, const char *end_user_id,
                           int64_t after, struct hd_arena *ar, struct hd_stream_event *out,
                           size_t max, size_t *count) HD_WUR;
+/* Every event after seq `after`, whatever its system or user, oldest first, at most max: what a
+ * node relays to its own clients when other nodes record events (PostgreSQL). */
+int hd_store_events_page(struct hd_store *s, int64_t after, struct hd_arena *ar,
+                         struct hd_stream_event *out, size_t max, size_t *count) HD_WUR;
+/* Waits up to timeout_ms on this connection (used for nothing else) for other nodes to record
+ * events; *notified tells whether some may have been recorded since the last call (also right
+ * after the connection was (re)made, when some may have been missed). PostgreSQL: LISTEN/NOTIFY;
+ * SQLite, where one server records them all: waits the time out, *notified false. */
+int hd_store_events_wait(struct hd_store *s, int timeout_ms, bool *notified) HD_WUR;
 /* The latest seq of all (0 before the first event). */
 int hd_store_events_last(struct hd_store *s, int64_t *seq) HD_WUR;
 

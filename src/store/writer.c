@@ -197,7 +197,7 @@ void hd_writer_stop(struct hd_writer *w)
     /* jobs not yet due are abandoned (the store still knows what is pending) */
     while (w->nheap) {
         struct hd_write_job *j = heap_pop(w);
-        j->done(j, HD_E_UNAVAILABLE);
+        j->done(j, HD_E_STOPPING);
     }
     free(w->heap);
     pthread_mutex_destroy(&w->lock);

@@ -30,7 +30,7 @@ void hd_writer_submit(struct hd_writer *w, struct hd_write_job *job);
 /* Thread-safe: runs job in the first batch at or after due (wall-clock ms). */
 void hd_writer_submit_at(struct hd_writer *w, int64_t due, struct hd_write_job *job);
 /* Runs what was submitted, then ends the thread and closes its connection; jobs not yet due
- * get done(job, HD_E_UNAVAILABLE) without running. */
+ * get done(job, HD_E_STOPPING) without running. */
 void hd_writer_stop(struct hd_writer *w);
 
 #endif

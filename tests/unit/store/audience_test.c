@@ -6,7 +6,6 @@
 #include <criterion/criterion.h>
 
 #include <ftw.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,23 +75,6 @@ static int rule_audience_in(const struct hd_system *s, const char *rules, struct
     return hd_store_audience_insert(store, a, NULL, 0);
 }
 
-/* The text of the first column of the first row of sql ("" for none), in ar. */
-static const char *raw_text(const char *sql)
-{
-    char path[128];
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    snprintf(path, sizeof(path), "%s/herald.db", dir);
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    int rc = sqlite3_step(st);
-    const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-    const char *v = hd_arena_strdup(ar, t ? (const char *)t : "");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* The members of a rule audience created now, as "id,id,..." in id order ("" when none). */
 static const char *members_of(const char *rules)
 {
@@ -104,8 +86,10 @@ static const char *members_of(const char *rules)
              a.id);
     cr_assert_eq(got.size, raw(sql), "member_count follows the members");
     snprintf(sql, sizeof(sql),
-             "SELECT group_concat(end_user_id) FROM (SELECT end_user_id FROM audience_members"
-             " WHERE audience_id = '%s' ORDER BY end_user_id)",
+             fixture_on_pg() ? "SELECT string_agg(end_user_id, ',' ORDER BY end_user_id) FROM"
+                               " audience_members WHERE audience_id = '%s'"
+                             : "SELECT group_concat(end_user_id) FROM (SELECT end_user_id FROM"
+                               " audience_members WHERE audience_id = '%s' ORDER BY end_user_id)",
              a.id);
     return raw_text(sql);
 }
@@ -400,8 +384,23 @@ Test(audience, end_users_list_search_erase)
     strcpy(a.system_id, sys.id);
     const char *m[] = {"ada", "bob"};
     cr_assert_eq(hd_store_audience_insert(store, &a, m, 2), 0);
-    raw("INSERT INTO delivery_state (notification_id, system_id, end_user_id, seen_at)"
-        " VALUES ('n1', (SELECT id FROM systems WHERE name = 'HR'), 'ada', 1)");
+    struct hd_template tpl = {
+        .name = "t", .title = "Hi", .type = "push", .placeholders_json = "[]", .created_at = NOW};
+    hd_id_uuid4(tpl.id);
+    strcpy(tpl.system_id, sys.id);
+    cr_assert_eq(hd_store_template_insert(store, &tpl), 0);
+    struct hd_notification note = {.created_by = "k",
+                                   .type = "push",
+                                   .runtime_title = "Hi",
+                                   .start_at = NOW,
+                                   .end_at = NOW + DAY,
+                                   .created_at = NOW};
+    hd_id_uuid7(note.id, NOW);
+    strcpy(note.account_id, account.id);
+    strcpy(note.system_id, sys.id);
+    strcpy(note.template_id, tpl.id);
+    cr_assert_eq(hd_store_notification_insert(store, &note, m, 1, NULL, 0), 0);
+    cr_assert_eq(hd_store_delivery_mark(store, sys.id, "ada", note.id, HD_DELIVERY_SEEN, NOW), 0);
     cr_assert_eq(hd_store_end_user_delete(store, sys.id, "ada"), 0);
     cr_assert_eq(hd_store_end_user_get(store, sys.id, "ada", ar, out), HD_E_NOT_FOUND);
     cr_assert_eq(raw("SELECT count(*) FROM delivery_state"), 0);

@@ -1,10 +1,11 @@
-/* store_test.c: the store.h contract, run against SQLite in a fresh temporary directory per test.
+/* store_test.c: the store.h contract, run against each backend (store_fixture.h): a fresh
+ * SQLite directory or PostgreSQL database per test.
  *
- * Each test opens its own store in a mkdtemp() directory and removes it afterwards. A second raw
- * sqlite3 connection is used only to check what the interface cannot show (applied migrations)
- * and to set delivery state, which has no store call yet. */
+ * A second raw connection is used only to check what the interface cannot show (applied
+ * migrations, rows kept) and to set delivery state directly. */
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -17,9 +18,9 @@
 
 #include "../../support/store_seed.h"
 
-static void make_dir(void)
+static void prepare(void)
 {
-    temp_dir_make(dir, "hd_store_test");
+    store_fixture_prepare("hd_store_test");
 }
 
 static void setup(void)
@@ -34,7 +35,7 @@ static void teardown(void)
 
 TestSuite(store, .init = setup, .fini = teardown);
 /* Tests that fork: they open their stores after forking, never before (SQLite forbids it). */
-TestSuite(store_procs, .init = make_dir, .fini = teardown);
+TestSuite(store_procs, .init = prepare, .fini = teardown);
 
 /* A notification of tpl created at `created` (its UUIDv7 sorts by it), live [start, end). */
 static struct hd_notification notif(int64_t created, int64_t start, int64_t end)
@@ -89,16 +90,21 @@ Test(store, open_twice_shares_secret_and_schema)
     cr_assert_eq(hd_store_server_secret(store, a), 0);
     struct hd_store *second;
     char err[256] = "";
-    cr_assert_eq(hd_store_open(dir, &second, err, sizeof(err)), 0, "reopen: %s", err);
+    cr_assert_eq(hd_store_open(location, &second, err, sizeof(err)), 0, "reopen: %s", err);
     cr_assert_eq(hd_store_server_secret(second, b), 0);
     hd_store_close(second);
     cr_assert_arr_eq(a, b, sizeof(a));
     cr_assert_arr_neq(a, zero, sizeof(a));
     cr_assert_eq(hd_store_server_secret(store, b), 0);
     cr_assert_arr_eq(a, b, sizeof(a));
-    cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), 1);
-    cr_assert_eq(raw("SELECT version FROM schema_migrations"), 1);
-    cr_assert_eq(raw("SELECT count(*) FROM sqlite_schema WHERE name = 'notifications'"), 1);
+    int64_t migrations = fixture_on_pg() ? 1 : 2; /* src/store/migrations/{pg/,}*.sql */
+    cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), migrations);
+    cr_assert_eq(raw("SELECT max(version) FROM schema_migrations"), migrations);
+    cr_assert_eq(raw(fixture_on_pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = "
+                                       "'notifications'"
+                                     : "SELECT count(*) FROM sqlite_schema WHERE name = "
+                                       "'notifications'"),
+                 1);
 }
 
 Test(store, open_rejects_a_file_as_directory)
@@ -106,9 +112,22 @@ Test(store, open_rejects_a_file_as_directory)
     char path[128], err[256] = "";
     struct hd_store *s = (struct hd_store *)1;
     snprintf(path, sizeof(path), "%s/herald.db", dir);
+    cr_assert_eq(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
     cr_assert_eq(hd_store_open(path, &s, err, sizeof(err)), HD_E_STORAGE);
     cr_assert_null(s);
     cr_assert_neq(err[0], '\0');
+}
+
+Test(store, open_names_an_unreachable_postgres)
+{
+    char err[256] = "";
+    struct hd_store *s = (struct hd_store *)1;
+    /* port 1 on loopback: nothing listens there */
+    cr_assert_eq(hd_store_open("postgres://herald@127.0.0.1:1/none", &s, err, sizeof(err)),
+                 HD_E_UNAVAILABLE);
+    cr_assert_null(s);
+    cr_assert(strstr(err, "cannot connect to PostgreSQL"), "%s", err);
+    cr_assert_null(strstr(err, "herald@"), "the URL is not echoed: %s", err);
 }
 
 struct opener {
@@ -132,8 +151,8 @@ static void *open_and_secret(void *arg)
 
 Test(store, concurrent_first_open_migrates_once)
 {
-    char fresh[128];
-    snprintf(fresh, sizeof(fresh), "%s/nested/data", dir);
+    char fresh[512];
+    fixture_fresh_location(fresh, sizeof(fresh));
     struct opener o[4];
     pthread_t t[4];
     for (int i = 0; i < 4; i++) {
@@ -482,7 +501,7 @@ static pid_t fork_writer(int *go)
     if (pid == 0) {
         char c = 0;
         close(fds[1]);
-        struct writer w = {dir, 2, 0};
+        struct writer w = {location, 2, 0};
         if (read(fds[0], &c, 1) == 1)
             write_many(&w);
         _exit(w.failures == 0 && c == 'g' ? 0 : 1);
@@ -499,10 +518,9 @@ Test(store_procs, concurrent_writers_on_three_connections)
     int go, status;
     pid_t child = fork_writer(&go);
     char err[256] = "";
-    cr_assert_eq(hd_store_open(dir, &store, err, sizeof(err)), 0, "open: %s", err);
-    ar = hd_arena_create();
+    cr_assert_eq(hd_store_open(location, &store, err, sizeof(err)), 0, "open: %s", err);
     seed();
-    struct writer w[2] = {{dir, 0, 0}, {dir, 1, 0}};
+    struct writer w[2] = {{location, 0, 0}, {location, 1, 0}};
     pthread_t t[2];
     cr_assert_eq(write(go, "g", 1), 1);
     close(go);

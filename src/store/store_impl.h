@@ -1,0 +1,55 @@
+/* store_impl.h: what the two backends share; never included outside src/store/.
+ *
+ * struct hd_store is one connection of either backend: a SQLite handle with its statement cache,
+ * or (pg set) a PostgreSQL connection. Each backend's files touch only their own fields. */
+#ifndef HD_STORE_STORE_IMPL_H
+#define HD_STORE_STORE_IMPL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "store/store_calls.h"
+
+/* Column lists shared by both backends' queries and their row readers. */
+#define ACCOUNT_COLS "id, name, created_at"
+#define KEY_COLS     "client_id, account_id, name, scopes, secret_hash, created_at, revoked_at"
+#define SYSTEM_COLS  "id, account_id, name, signing_secret, created_at"
+#define TEMPLATE_COLS                                                                              \
+    "id, system_id, name, title, description, button_text, button_url, type, placeholders, "       \
+    "created_at"
+#define NOTIF_COLS                                                                                 \
+    "n.id, n.account_id, n.system_id, n.template_id, n.created_by, n.type, n.title, "              \
+    "n.runtime_title, n.runtime_description, n.button_text, n.button_url, n.start_at, n.end_at, "  \
+    "n.created_at, n.cancelled_at"
+
+/* Statement cache slots per SQLite connection: a power of two, well above the statements. */
+#define HD_SQ_SLOTS 256
+
+struct hd_sq_slot {
+    const char *sql; /* the key: the address of a static SQL text; NULL when free */
+    sqlite3_stmt *st;
+};
+
+struct hd_pg; /* pg_db.h */
+
+struct hd_store {
+    /* SQLite (SQLITE_OPEN_NOMUTEX: one thread at a time) and its prepared statements, in an
+     * open-addressed table keyed by SQL address */
+    sqlite3 *db;
+    struct hd_sq_slot stmts[HD_SQ_SLOTS];
+    /* PostgreSQL: NULL for a SQLite store */
+    struct hd_pg *pg;
+};
+
+#define HD_DECLARE_BACKENDS(name, params, args)                                                    \
+    int hd_sqlite_##name params HD_WUR;                                                            \
+    int hd_pg_##name params HD_WUR;
+HD_STORE_CALLS(HD_DECLARE_BACKENDS)
+#undef HD_DECLARE_BACKENDS
+
+int hd_sqlite_open(const char *dir, struct hd_store **out, char *errbuf, size_t errlen) HD_WUR;
+void hd_sqlite_close(struct hd_store *s);
+int hd_pg_open(const char *url, struct hd_store **out, char *errbuf, size_t errlen) HD_WUR;
+void hd_pg_close(struct hd_store *s);
+
+#endif
