@@ -15,6 +15,7 @@
 
 #include "api/app.h"
 #include "api/events.h"
+#include "api/relay.h"
 #include "auth/keys.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -108,6 +109,9 @@ static int first_start(struct hd_store *s, const char *base_url)
     hd_arena_destroy(ar);
     if (rc != HD_E_NOT_FOUND)
         return rc;
+    bool claimed = false; /* of several nodes starting at once, one creates it */
+    if ((rc = hd_store_first_start_claim(s, &claimed)) || !claimed)
+        return rc;
     char account_id[HD_UUID_BUF];
     struct hd_new_key key;
     if ((rc = hd_keys_create_account(s, "default", account_id, &key)))
@@ -200,6 +204,20 @@ static int start_writer(const struct hd_config *cfg, struct hd_app_shared *share
     return HD_E_STORAGE;
 }
 
+/* Several nodes on one database: this node's clients hear every node's events through a relay,
+ * opened before the loops start (so no event is missed) and run once they exist. */
+static int open_relay(const struct hd_config *cfg, struct hd_app_shared *shared)
+{
+    if (!hd_store_is_postgres_url(hd_config_store_location(cfg)))
+        return 0;
+    char err[256];
+    shared->relay = hd_relay_open(shared, hd_config_store_location(cfg), err, sizeof(err));
+    if (shared->relay)
+        return 0;
+    hd_log(HD_LOG_ERROR, "cannot start the event relay: %s", err);
+    return HD_E_STORAGE;
+}
+
 /* Starts and ends that were due while the server was down, and those still to come. */
 static int resume_schedule(const struct hd_config *cfg, struct hd_app_shared *shared)
 {
@@ -267,7 +285,11 @@ int hd_server_run(const struct hd_config *cfg)
     if (!rc)
         rc = start_writer(cfg, &shared);
     if (!rc)
+        rc = open_relay(cfg, &shared);
+    if (!rc)
         rc = start_workers(w, n, &shared, hd_config_store_location(cfg), &started);
+    if (!rc && shared.relay)
+        rc = hd_relay_run(shared.relay);
     if (!rc)
         rc = resume_schedule(cfg, &shared);
     if (!rc) {
@@ -282,6 +304,7 @@ int hd_server_run(const struct hd_config *cfg)
     for (int i = 0; i < started; i++)
         pthread_join(w[i].thread, NULL);
     hd_writer_stop(shared.writer); /* after the workers: every job has been answered */
+    hd_relay_stop(shared.relay);   /* before the loops are drained of what it handed them */
     for (int i = 0; i < n; i++) {
         if (w[i].app)
             hd_store_close(w[i].app->store);

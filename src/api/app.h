@@ -27,6 +27,7 @@ struct hd_app_shared {
     const struct hd_config *cfg;
     struct hd_throttle *throttle;
     struct hd_writer *writer; /* group commit of triggers */
+    struct hd_relay *relay;   /* several nodes (PostgreSQL): delivers every node's events */
     unsigned char server_secret[HD_SECRET_LEN];
     char issuer[320];
     int64_t started_at;

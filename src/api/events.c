@@ -76,7 +76,7 @@ static void deliver_on_loop(struct hd_loop_task *t)
     free(d);
 }
 
-void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev)
+void hd_events_deliver(struct hd_app_shared *shared, struct hd_event *ev)
 {
     for (size_t i = 0; i < shared->napps; i++) {
         struct delivery *d = hd_xmalloc(sizeof(*d));
@@ -86,6 +86,12 @@ void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev)
         hd_event_ref(ev);
         hd_loop_post(d->app->loop, &d->task);
     }
+}
+
+void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev)
+{
+    if (!shared->relay) /* else the relay delivers it, with every other node's, in seq order */
+        hd_events_deliver(shared, ev);
 }
 
 /* ---- scheduled starts and ends ---- */
@@ -127,7 +133,7 @@ static void fire_done(struct hd_write_job *w, int err)
     struct fire *f = (struct fire *)w;
     if (f->ev && !err)
         hd_events_publish(f->shared, f->ev);
-    else if (err && err != HD_E_UNAVAILABLE)
+    else if (err && err != HD_E_STOPPING)
         hd_log(HD_LOG_ERROR, "scheduler: recording an event of %s failed: %s", f->id,
                hd_err_message(err));
     hd_event_unref(f->ev);
@@ -172,11 +178,56 @@ static int rescan_run(struct hd_store *s, struct hd_write_job *w)
 static void rescan_done(struct hd_write_job *w, int err)
 {
     struct rescan *r = (struct rescan *)w;
-    if (err == HD_E_UNAVAILABLE) { /* the writer is stopping */
+    if (err == HD_E_STOPPING) {
         free(r);
         return;
     }
     hd_writer_submit_at(r->shared->writer, hd_time_now_ms() + HORIZON_MS / 2, &r->write);
+}
+
+/* ---- several nodes: what another node should have fired ---- */
+
+/* A node fires what it accepted at its time; the others sweep for what is overdue by more than
+ * SWEEP_GRACE_MS (its node died, or was down at that time) and fire it. Recording is claimed in
+ * the database (hd_store_event_record), so whichever node comes first records it, once. */
+#define SWEEP_MS       1000
+#define SWEEP_GRACE_MS 1000
+#define SWEEP_MAX      1000
+
+struct sweep {
+    struct hd_write_job write;
+    struct hd_app_shared *shared;
+};
+
+static int sweep_run(struct hd_store *s, struct hd_write_job *w)
+{
+    struct sweep *sw = (struct sweep *)w;
+    struct hd_due *due = hd_xcalloc(SWEEP_MAX, sizeof(*due));
+    size_t n = 0;
+    int err = hd_store_schedule_pending(s, hd_time_now_ms() - SWEEP_GRACE_MS, due, SWEEP_MAX, &n);
+    for (size_t i = 0; !err && i < n; i++)
+        hd_events_schedule(sw->shared, due[i].id, due[i].at, due[i].start);
+    free(due);
+    return err;
+}
+
+static void sweep_done(struct hd_write_job *w, int err)
+{
+    struct sweep *sw = (struct sweep *)w;
+    if (err == HD_E_STOPPING) {
+        free(sw);
+        return;
+    }
+    hd_writer_submit_at(sw->shared->writer, hd_time_now_ms() + SWEEP_MS, &sw->write);
+}
+
+static void start_sweep(struct hd_app_shared *shared)
+{
+    struct sweep *sw = hd_xcalloc(1, sizeof(*sw));
+    sw->write.run = sweep_run;
+    sw->write.done = sweep_done;
+    sw->shared = shared;
+    hd_writer_submit_at(shared->writer, hd_time_now_ms() + SWEEP_MS, &sw->write);
 }
 
 int hd_events_resume(struct hd_app_shared *shared, struct hd_store *s)
@@ -184,6 +235,8 @@ int hd_events_resume(struct hd_app_shared *shared, struct hd_store *s)
     int err = schedule_pending(shared, s);
     if (err)
         return err;
+    if (hd_store_is_shared(s))
+        start_sweep(shared);
     struct rescan *r = hd_xcalloc(1, sizeof(*r));
     r->write.run = rescan_run;
     r->write.done = rescan_done;

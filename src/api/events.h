@@ -1,7 +1,8 @@
 /* events.h: the stream's events (SPEC §6): recording a notification's start and end through the
  * group-commit writer (at once, or when due), and publishing each recorded event to every event
  * loop's hub. All events are recorded on the writer thread, so their seqs, which clients use as
- * Last-Event-ID, are published in order. */
+ * Last-Event-ID, are published in order; with several nodes (PostgreSQL) seqs follow commit
+ * order across nodes and the relay (api/relay.h) delivers them. */
 #ifndef HD_API_EVENTS_H
 #define HD_API_EVENTS_H
 
@@ -20,6 +21,9 @@ struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_
 const char *hd_events_format(struct hd_arena *ar, const char *kind, int64_t seq,
                              const struct hd_notification *n);
 /* Hands ev to every loop's hub (taking a reference each); the caller keeps its own. Any thread. */
+void hd_events_deliver(struct hd_app_shared *shared, struct hd_event *ev);
+/* What the node that recorded ev calls after the commit: hd_events_deliver, unless a relay
+ * (api/relay.h) runs, which delivers every node's events, this one's included. */
 void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev);
 /* Records the start (or end) of notification id at `at` (wall ms) on the writer, then publishes
  * it; a start schedules the end. Any thread. */

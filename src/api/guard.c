@@ -84,9 +84,12 @@ static int api_token(struct hd_req *req, struct hd_res *res)
     const char *sub = claim_string(claims, "sub"), *scope = claim_string(claims, "scope");
     struct hd_key_state state;
     const struct hd_api_key *key = &state.key;
-    int rc = 0;
-    if (!sub || !scope || json_object_get(claims, "sys") ||
-        hd_store_key_get_state(app->store, sub, req->arena, &state) || key->revoked_at)
+    int rc = !sub || !scope || json_object_get(claims, "sys")
+                 ? HD_E_NOT_FOUND
+                 : hd_store_key_get_state(app->store, sub, req->arena, &state);
+    if (rc && rc != HD_E_NOT_FOUND) /* the store is down: not the caller's fault */
+        hd_res_error(res, rc, NULL, NULL);
+    else if (rc || key->revoked_at)
         rc = deny(res, "The token's API key is unknown or revoked.");
     else if (state.secret_rotated_at && issued_ms(claims) < state.secret_rotated_at)
         rc = deny(res, "The token was issued before its API key's secret was rotated; get a new "
@@ -121,6 +124,10 @@ static int end_user_token(struct hd_req *req, struct hd_res *res)
                     ? hd_store_system_get_any(app->store, sys, req->arena, &system)
                     : HD_E_NOT_FOUND;
     json_decref(peek);
+    if (found && found != HD_E_NOT_FOUND) {
+        hd_res_error(res, found, NULL, NULL);
+        return found;
+    }
     if (found)
         return deny(res, "The token names no known system (claim `sys`).");
     char key[HD_SIGNING_KEY_BUF];

@@ -61,20 +61,46 @@ static int read_client(const struct hd_req *req, struct hd_res *res, const struc
     return 0;
 }
 
-/* Verifies the key; failures count towards the throttle of the id and of the address. */
+/* Failures against one existing key are counted in the store, so every node (and process)
+ * throttles the same count: at most KEY_FAILURES_MAX per KEY_WINDOW_MS window. */
+#define KEY_FAILURES_MAX 10
+#define KEY_WINDOW_MS    (60 * 1000)
+
+/* Seconds to wait before retrying the key, or 0 while it is under its limit. */
+static int key_throttle(struct hd_app *app, const char *client_id, int64_t now)
+{
+    int64_t window = now - now % KEY_WINDOW_MS, failures = 0;
+    if (hd_store_key_auth_failed(app->store, client_id, window, &failures) ||
+        failures <= KEY_FAILURES_MAX)
+        return 0;
+    return (int)((window + KEY_WINDOW_MS - now + 999) / 1000);
+}
+
+/* Verifies the key; failures count towards the throttle of the key (in the store, shared by
+ * every node) or, for an unknown id, of the id, and of the address (per node). */
 static int check_client(struct hd_req *req, struct hd_res *res, const struct client_auth *c,
                         struct hd_api_key *key)
 {
     struct hd_app *app = hd_app_of(req);
-    bool ok = strlen(c->id) <= HD_CLIENT_ID_MAX &&
-              hd_store_key_get(app->store, c->id, req->arena, key) == 0 && !key->revoked_at &&
+    int found = strlen(c->id) <= HD_CLIENT_ID_MAX
+                    ? hd_store_key_get(app->store, c->id, req->arena, key)
+                    : HD_E_NOT_FOUND;
+    if (found && found != HD_E_NOT_FOUND) { /* the store is down: say so, count nothing */
+        hd_res_headerf(res, "Retry-After", "%d", 1);
+        return oauth_error(res, 503, "temporarily_unavailable",
+                           "The server cannot reach its database; retry shortly."),
+               -1;
+    }
+    bool known = found == 0;
+    bool ok = known && !key->revoked_at &&
               hd_secret_matches(c->secret, strlen(c->secret), key->secret_hash);
     if (ok)
         return 0;
     int64_t now = hd_time_now_ms();
     char addr_key[80];
     snprintf(addr_key, sizeof(addr_key), "addr:%s", req->remote);
-    int wait_id = hd_throttle_fail(app->shared->throttle, c->id, now);
+    int wait_id =
+        known ? key_throttle(app, c->id, now) : hd_throttle_fail(app->shared->throttle, c->id, now);
     int wait_addr = hd_throttle_fail(app->shared->throttle, addr_key, now);
     int wait = wait_id > wait_addr ? wait_id : wait_addr;
     if (wait) {

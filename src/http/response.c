@@ -77,6 +77,8 @@ void hd_res_error(struct hd_res *res, int err, const char *message, json_t *deta
                           message ? message : hd_err_message(err));
     if (details)
         json_object_set_new(e, "details", details);
+    if (hd_err_status(err) == 503) /* e.g. the database is unreachable: worth a retry soon */
+        hd_res_headerf(res, "Retry-After", "%d", 1);
     hd_res_json(res, hd_err_status(err), json_pack("{s:o}", "error", e));
 }
 

@@ -61,14 +61,16 @@ function sanitizerCheck(what, stderr) {
 
 /**
  * Starts `herald serve` on 127.0.0.1:0 with a fresh data dir (or `dataDir`, which the caller
- * then owns). Resolves once it listens, with the first-start owner credentials.
+ * then owns), or on the PostgreSQL `database` URL. Resolves once it listens, with the
+ * first-start owner credentials (when this node created the first account).
  */
-export async function startHerald({ args = [], env = {}, dataDir } = {}) {
-  const ownDir = !dataDir;
-  const dir = dataDir || tempDir();
+export async function startHerald({ args = [], env = {}, dataDir, database } = {}) {
+  const ownDir = !dataDir && !database;
+  const dir = dataDir || (database ? null : tempDir());
+  const store = database ? ['--database', database] : ['--data', dir];
   const child = spawn(
     BIN,
-    ['serve', '--listen', '127.0.0.1:0', '--data', dir, '--workers', '2', ...args],
+    ['serve', '--listen', '127.0.0.1:0', ...store, '--workers', '2', ...args],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);
