@@ -13,6 +13,7 @@
  *   -r ROUNDS   rounds (default 20)
  *   -T FILE     trigger: send FILE, a whole HTTP request, to HOST:PORT on a new connection;
  *               t0 is taken just before connect
+ *   -P PORT     send the -T request to HOST:PORT instead (another node of a cluster)
  *   -t COMMAND  trigger: run COMMAND with /bin/sh -c (stdout to /dev/null); t0 just before spawn
  *               (a shell and curl add some 15-25 ms to every figure on the development VM)
  *   -k SECRET   signing secret (its text is the HMAC key, as herald uses it)
@@ -76,7 +77,7 @@ struct stream {
 
 static struct opts {
     const char *host, *path, *trigger_file, *trigger_cmd, *secret, *system, *prefix, *pids;
-    int port, n, rounds, users, sources, inflight, wait_ms, gap_ms, hold_s;
+    int port, trigger_port, n, rounds, users, sources, inflight, wait_ms, gap_ms, hold_s;
 } o = {.rounds = 20,
        .prefix = "u",
        .sources = 0,
@@ -174,6 +175,9 @@ static void watch(int fd, uint32_t events, uint64_t tag, int op)
         die("epoll_ctl");
 }
 
+/* connect_to's source for the trigger's connection (no source address, maybe another port) */
+#define TRIGGER_SOURCE (-2)
+
 static int connect_to(int source)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -187,7 +191,8 @@ static int connect_to(int source)
         if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)
             die("bind");
     }
-    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)o.port)};
+    int port = source == TRIGGER_SOURCE && o.trigger_port ? o.trigger_port : o.port;
+    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, o.host, &dst.sin_addr) != 1) {
         fprintf(stderr, "sse_fanout: HOST must be an IPv4 address\n");
         exit(2);
@@ -412,7 +417,7 @@ static void fire(void)
     trig.status = -1;
     trig.head_len = 0;
     if (trigger_req) {
-        trig.fd = connect_to(-1);
+        trig.fd = connect_to(TRIGGER_SOURCE);
         watch(trig.fd, EPOLLOUT, TRIGGER_TAG, EPOLL_CTL_ADD);
         return;
     }
@@ -609,7 +614,7 @@ static void load_trigger(void)
 static void usage(const char *me)
 {
     fprintf(stderr,
-            "usage: %s [-r ROUNDS] [-T REQUEST_FILE | -t COMMAND] [-k SECRET -y SYSTEM "
+            "usage: %s [-r ROUNDS] [-T REQUEST_FILE [-P PORT] | -t COMMAND] [-k SECRET -y SYSTEM "
             "[-u PREFIX] [-U USERS]] [-S SOURCES] [-c INFLIGHT] [-w MS] [-g MS] [-H SECONDS] "
             "[-p PIDS] "
             "HOST PORT PATH N\n",
@@ -620,10 +625,11 @@ static void usage(const char *me)
 static void parse(int argc, char **argv)
 {
     int ch;
-    while ((ch = getopt(argc, argv, "r:T:t:k:y:u:U:S:c:w:g:H:p:")) != -1) {
+    while ((ch = getopt(argc, argv, "r:T:P:t:k:y:u:U:S:c:w:g:H:p:")) != -1) {
         switch (ch) {
         case 'r': o.rounds = atoi(optarg); break;
         case 'T': o.trigger_file = optarg; break;
+        case 'P': o.trigger_port = atoi(optarg); break;
         case 't': o.trigger_cmd = optarg; break;
         case 'k': o.secret = optarg; break;
         case 'y': o.system = optarg; break;
