@@ -77,12 +77,14 @@ url=$(PG_DURABLE=1 scripts/pg.sh start "$tmp/pg")
 start a --database "$url"
 start b --database "$url"
 setup "$port_a" "$tmp/a.out"
+loaders=()
 for node in a b; do
   port_var=port_$node
   wrk -t1 -c50 -d"${duration}s" --latency -s bench/trigger.lua \
     "http://127.0.0.1:${!port_var}/v1/notifications" >"$tmp/wrk_$node.txt" &
+  loaders+=($!)
 done
-wait %1 %2 2>/dev/null || wait
+wait "${loaders[@]}"
 total=$(awk -v a="$(rate "$tmp/wrk_a.txt")" -v b="$(rate "$tmp/wrk_b.txt")" 'BEGIN {printf "%.0f", a + b}')
 echo "durable triggers/s ${total} (node A $(rate "$tmp/wrk_a.txt"), p99 $(p99 "$tmp/wrk_a.txt");" \
   "node B $(rate "$tmp/wrk_b.txt"), p99 $(p99 "$tmp/wrk_b.txt"))"
