@@ -6,8 +6,9 @@
 #      the run even where the test framework would not notice it (Criterion ignores leak reports)
 #   3. lint docs/openapi.yaml: the OpenAPI 3.1 schema (@seriousme/openapi-schema-validator) and
 #      herald's rules (tests/e2e/lib/openapi.mjs); tests/e2e/openapi.test.mjs keeps it true
-#   4. end-to-end tests (node:test) against the normal binary, then the sanitized one; the
-#      harness fails a test when the server exits uncleanly or prints a sanitizer report
+#   4. end-to-end tests (node:test) against the normal binary (on SQLite, then again with every
+#      server on PostgreSQL), then the sanitized one; the harness fails a test when the server
+#      exits uncleanly or prints a sanitizer report
 #   5. the web pages in headless Chromium (playwright-core), against the normal binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,10 @@ node --input-type=module -e "import { lintDocument } from './tests/e2e/lib/opena
 
 echo "== end-to-end ($build/herald)"
 HERALD_BIN="$build/herald" node --test --test-concurrency=2 tests/e2e/
+
+echo "== end-to-end on PostgreSQL ($build/herald; each server on a fresh database)"
+HERALD_BIN="$build/herald" HERALD_E2E_DATABASE="$HERALD_TEST_PG" node --test --test-concurrency=2 \
+  $(ls tests/e2e/*.test.mjs | grep -v multinode) # multinode.test.mjs is on PostgreSQL already
 
 echo "== end-to-end under ASan+UBSan ($asan/herald)"
 HERALD_BIN="$asan/herald" HERALD_SANITIZED=1 node --test --test-concurrency=2 tests/e2e/

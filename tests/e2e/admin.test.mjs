@@ -244,21 +244,21 @@ test('api keys: rotate kills the old secret and its tokens at once', async () =>
 });
 
 test('CLI mirrors these routes', async () => {
-  const list = await runCli(['systems', 'list', '--data', h.dataDir]);
+  const list = await runCli(['systems', 'list', ...h.store]);
   assert.equal(list.code, 0, list.stderr);
   assert.ok(Array.isArray(list.json.items), list.stdout);
   const sys = await makeSystem(h, token, 'CLI');
   const tpl = await makeTemplate(h, token, sys.id, TEMPLATE);
-  const dup = await runCli(['templates', 'duplicate', '--data', h.dataDir, '--system', sys.id,
+  const dup = await runCli(['templates', 'duplicate', ...h.store, '--system', sys.id,
     '--template', tpl.id, '--name', 'From CLI']);
   assert.equal(dup.code, 0, dup.stderr);
   assert.equal(dup.json.name, 'From CLI');
   assert.notEqual(dup.json.id, tpl.id);
-  const tl = await runCli(['templates', 'list', '--data', h.dataDir, '--system', sys.id, '--limit', '1']);
+  const tl = await runCli(['templates', 'list', ...h.store, '--system', sys.id, '--limit', '1']);
   assert.equal(tl.code, 0, tl.stderr);
   assert.equal(tl.json.items.length, 1);
-  const usage = await runCli(['templates', 'duplicate', '--data', h.dataDir, '--system', sys.id]);
+  const usage = await runCli(['templates', 'duplicate', ...h.store, '--system', sys.id]);
   assert.equal(usage.code, 2, usage.stderr);
-  const missing = await runCli(['systems', 'get', '--data', h.dataDir, '--system', 'f'.repeat(32)]);
+  const missing = await runCli(['systems', 'get', ...h.store, '--system', 'f'.repeat(32)]);
   assert.equal(missing.code, 1, missing.stderr);
 });

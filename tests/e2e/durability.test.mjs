@@ -121,7 +121,7 @@ test('keys are per account: the same Idempotency-Key in two accounts makes two n
       { token: a.token, json: trigger(a.template, 'u'), headers: { 'Idempotency-Key': key } });
     assert.equal(r1.status, 202);
     const { runCli } = await import('./lib/herald.mjs');
-    const acc = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Other']);
+    const acc = await runCli(['accounts', 'create', ...h.store, '--name', 'Other']);
     assert.equal(acc.code, 0);
     const bToken = await getToken(h, { clientId: acc.json.clientId, clientSecret: acc.json.clientSecret });
     const b = await makeSystem(h, bToken, 'B');

@@ -18,7 +18,7 @@ let h, a, b, ids;
 before(async () => {
   h = await startHerald();
   a = await getToken(h);
-  const acc = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Other company']);
+  const acc = await runCli(['accounts', 'create', ...h.store, '--name', 'Other company']);
   assert.equal(acc.code, 0);
   b = await getToken(h, { clientId: acc.json.clientId, clientSecret: acc.json.clientSecret });
   const system = await makeSystem(h, a, 'A');

@@ -53,7 +53,7 @@ function assertError(r, status, code) {
 }
 
 async function keyToken(scopes) {
-  const r = await runCli(['keys', 'create', '--data', h.dataDir, '--name', scopes, '--scopes', scopes]);
+  const r = await runCli(['keys', 'create', ...h.store, '--name', scopes, '--scopes', scopes]);
   assert.equal(r.code, 0, `keys create: ${r.stderr}`);
   return getToken(h, { clientId: r.json.clientId, clientSecret: r.json.clientSecret });
 }
@@ -200,7 +200,7 @@ test('unknown ids → 404 in the error format', async () => {
 });
 
 test("another account's key: 404 on get and delete, and an empty table", async () => {
-  const acc = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Elsewhere']);
+  const acc = await runCli(['accounts', 'create', ...h.store, '--name', 'Elsewhere']);
   assert.equal(acc.code, 0, acc.stderr);
   const theirs = await getToken(h, { clientId: acc.json.clientId, clientSecret: acc.json.clientSecret });
   const id = sent.popup.id;

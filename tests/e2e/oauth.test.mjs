@@ -30,7 +30,7 @@ after(async () => {
 const GRANT = { grant_type: 'client_credentials' };
 
 async function cliKey(server, scopes, name = 'test key') {
-  const r = await runCli(['keys', 'create', '--data', server.dataDir, '--name', name, '--scopes', scopes]);
+  const r = await runCli(['keys', 'create', ...server.store, '--name', name, '--scopes', scopes]);
   assert.equal(r.code, 0, `keys create: ${r.stderr}`);
   assert.ok(r.json?.clientId && r.json?.clientSecret, `keys create printed ${r.stdout}`);
   secrets.add(r.json.clientSecret);
@@ -350,7 +350,7 @@ test('DELETE /v1/api-keys/{clientId}: its tokens stop working at once, its crede
 });
 
 test("another account can neither see nor revoke this account's keys", async () => {
-  const acc = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Other']);
+  const acc = await runCli(['accounts', 'create', ...h.store, '--name', 'Other']);
   assert.equal(acc.code, 0, acc.stderr);
   secrets.add(acc.json.clientSecret);
   const other = await getToken(h, acc.json);

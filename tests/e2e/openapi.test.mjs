@@ -45,7 +45,7 @@ before(async () => {
 after(async () => { await h?.stop(); });
 
 async function keyToken(scopes) {
-  const r = await runCli(['keys', 'create', '--data', h.dataDir, '--name', scopes, '--scopes', scopes]);
+  const r = await runCli(['keys', 'create', ...h.store, '--name', scopes, '--scopes', scopes]);
   assert.equal(r.code, 0, `keys create: ${r.stderr}`);
   return getToken(h, { clientId: r.json.clientId, clientSecret: r.json.clientSecret });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ROOT, startHerald } from './lib/herald.mjs';
 
 let h;
-before(async () => { h = await startHerald(); });
+before(async () => { h = await startHerald({ sqlite: true }); }); // the README's --data DIR
 after(async () => { await h.stop(); });
 
 function walkthrough() {

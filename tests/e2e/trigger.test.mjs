@@ -278,7 +278,7 @@ test('a templateId that is not a UUID → 422', async () => {
 });
 
 test('a systemId of another account → 404, never 403', async () => {
-  const acc = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Elsewhere']);
+  const acc = await runCli(['accounts', 'create', ...h.store, '--name', 'Elsewhere']);
   assert.equal(acc.code, 0, acc.stderr);
   const otherToken = await getToken(h, acc.json);
   const otherSys = await api(h, 'POST', '/v1/systems', { token: otherToken, json: { name: 'theirs' } });

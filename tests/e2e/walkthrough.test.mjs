@@ -225,7 +225,7 @@ test('a scheduled notification (startAt in the future) is not listed yet', async
 });
 
 test('CLI: keys create while the server runs; the new key works with its scopes', async () => {
-  const r = await runCli(['keys', 'create', '--data', h.dataDir, '--name', 'ci', '--scopes', 'notifications:write,admin:read']);
+  const r = await runCli(['keys', 'create', ...h.store, '--name', 'ci', '--scopes', 'notifications:write,admin:read']);
   assert.equal(r.code, 0, `keys create: ${r.stderr}`);
   assert.ok(r.json, `stdout is JSON: ${r.stdout}`);
   assert.equal(typeof r.json.clientId, 'string');
@@ -259,7 +259,7 @@ test('CLI: keys create while the server runs; the new key works with its scopes'
 });
 
 test('CLI: accounts create makes an isolated tenant', async () => {
-  const r = await runCli(['accounts', 'create', '--data', h.dataDir, '--name', 'Other Corp']);
+  const r = await runCli(['accounts', 'create', ...h.store, '--name', 'Other Corp']);
   assert.equal(r.code, 0, `accounts create: ${r.stderr}`);
   assert.ok(r.json, `stdout is JSON: ${r.stdout}`);
   assert.match(r.json.accountId, UUID);

@@ -4,6 +4,8 @@
 // HERALD_BIN   the binary to test, relative to the repository root (default build/herald)
 // HERALD_SANITIZED=1   the binary is an ASan+UBSan build: timeouts are stretched, and any
 //                      sanitizer report on stderr fails the test that stops the server.
+// HERALD_E2E_DATABASE  a PostgreSQL server URL: each server runs on a fresh database there
+//                      instead of a SQLite data directory (make test runs the suites both ways)
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,12 +61,25 @@ function sanitizerCheck(what, stderr) {
   }
 }
 
+/** With HERALD_E2E_DATABASE (a PostgreSQL server URL), each server gets a database of its own. */
+let databases = 0;
+const psql = (sql) => new Promise((res, rej) => execFile('psql',
+  [process.env.HERALD_E2E_DATABASE, '-XAtq', '-c', sql], (e) => (e ? rej(e) : res())));
+async function freshDatabase() {
+  const name = `herald_e2e_${process.pid}_${databases++}`;
+  await psql(`CREATE DATABASE ${name}`);
+  return process.env.HERALD_E2E_DATABASE.replace(/\/[^/]*$/, `/${name}`);
+}
+
 /**
  * Starts `herald serve` on 127.0.0.1:0 with a fresh data dir (or `dataDir`, which the caller
- * then owns), or on the PostgreSQL `database` URL. Resolves once it listens, with the
- * first-start owner credentials (when this node created the first account).
+ * then owns), or on the PostgreSQL `database` URL. With HERALD_E2E_DATABASE set, a server
+ * without either gets a fresh database there (unless `sqlite`). Resolves once it listens, with
+ * the first-start owner credentials (when this node created the first account).
  */
-export async function startHerald({ args = [], env = {}, dataDir, database } = {}) {
+export async function startHerald({ args = [], env = {}, dataDir, database, sqlite = false } = {}) {
+  const ownDatabase = !dataDir && !database && !sqlite && !!process.env.HERALD_E2E_DATABASE;
+  if (ownDatabase) database = await freshDatabase();
   const ownDir = !dataDir && !database;
   const dir = dataDir || (database ? null : tempDir());
   const store = database ? ['--database', database] : ['--data', dir];
@@ -118,6 +133,8 @@ export async function startHerald({ args = [], env = {}, dataDir, database } = {
     url,
     port: Number(new URL(url).port),
     dataDir: dir,
+    /** The store arguments of this server, for CLI commands on the same data. */
+    store,
     clientId,
     clientSecret,
     pid: child.pid,
@@ -141,6 +158,7 @@ export async function startHerald({ args = [], env = {}, dataDir, database } = {
     const limit = 10000 * SLOW;
     const res = await within(exited, limit);
     if (ownDir) removeDir(dir);
+    if (ownDatabase) await psql(`DROP DATABASE IF EXISTS ${new URL(database).pathname.slice(1)} WITH (FORCE)`);
     if (!res) {
       child.kill('SIGKILL');
       await exited;
