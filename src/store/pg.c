@@ -32,6 +32,14 @@
 
 /* ---- connecting ---- */
 
+/* The server's notices and the messages of a backend that is going away (libpq would print
+ * them on stderr): logged at debug level, on one line. */
+static void on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    hd_log(HD_LOG_DEBUG, "store: PostgreSQL says: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static PGconn *connect_to(const char *conninfo)
 {
     /* JIT compiling pays off for long analytic queries, never for ours: it only adds latency.
@@ -40,7 +48,7 @@ static PGconn *connect_to(const char *conninfo)
     const char *values[] = {"-c jit=off", CONNECT_TIMEOUT, "herald", conninfo, NULL};
     PGconn *c = PQconnectdbParams(keys, values, 1);
     if (c && PQstatus(c) == CONNECTION_OK)
-        PQsetNoticeProcessor(c, NULL, NULL);
+        PQsetNoticeProcessor(c, on_notice, NULL);
     return c;
 }
 
@@ -58,10 +66,34 @@ static void forget_prepared(struct hd_pg *pg)
     memset(pg->prepared, 0, sizeof(pg->prepared));
 }
 
+/* Outside a transaction, before anything is sent: whether the server has closed the connection
+ * meanwhile (it restarted, or dropped us). A closed socket reads as ready, and libpq then
+ * finds the end of the stream; anything else ready (a notification) is kept for PQnotifies. */
+static bool closed_while_idle(struct hd_pg *pg)
+{
+    /* a terminated backend sends its FATAL message, then closes: up to two reads to see both */
+    for (int reads = 0; reads < 3; reads++) {
+        struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLIN};
+        if (p.fd < 0)
+            return true;
+        if (poll(&p, 1, 0) <= 0)
+            return false;
+        if (!PQconsumeInput(pg->conn) || PQstatus(pg->conn) != CONNECTION_OK)
+            return true;
+    }
+    return false;
+}
+
 /* Before a call: a lost connection is re-made, unless a transaction was open on it (then the
- * caller's transaction must end first) or the last attempt was too recent. */
+ * caller's transaction must end first) or the last attempt was too recent. A connection found
+ * closed before a transaction starts is re-made at once, so the first call after a restart of
+ * PostgreSQL succeeds. */
 static int ensure_connected(struct hd_pg *pg)
 {
+    if (!pg->broken && pg->tx_depth == 0 && closed_while_idle(pg)) {
+        pg->broken = true;
+        pg->next_reconnect = 0;
+    }
     if (!pg->broken)
         return 0;
     if (pg->tx_depth > 0)
