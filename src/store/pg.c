@@ -483,6 +483,12 @@ static int tx_end(struct hd_pg *pg, bool commit)
 int hd_pg_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg)
 {
+    if (s->pg->in_job) {
+        int err = body(s, arg);
+        if (err && !s->pg->job_undo)
+            s->pg->job_undo = err;
+        return err;
+    }
     int err = tx_begin(s->pg);
     if (err)
         return err;
@@ -506,10 +512,22 @@ int hd_pg_batch_end(struct hd_store *s, bool commit)
     return tx_end(s->pg, commit);
 }
 
+/* A job of the batch: one savepoint, shared by the calls it makes (hd_pg_in_transaction). */
 int hd_pg_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                        const void *arg)
 {
-    return hd_pg_in_transaction(s, body, arg);
+    struct hd_pg *pg = s->pg;
+    int err = tx_begin(pg);
+    if (err)
+        return err;
+    pg->in_job = true;
+    pg->job_undo = 0;
+    err = body(s, arg);
+    if (!err)
+        err = pg->job_undo;
+    pg->in_job = false;
+    int end = tx_end(pg, err == 0);
+    return err ? err : end;
 }
 
 /* ---- migrations ---- */

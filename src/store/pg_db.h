@@ -29,6 +29,8 @@ struct hd_pg {
     const char *prepared[HD_PG_SLOTS]; /* SQL addresses prepared as "s<slot>" on conn */
     int tx_depth;                      /* 0 outside a transaction; batch and calls nest */
     bool in_batch;
+    bool in_job;            /* inside a group-commit job's savepoint (hd_pg_in_savepoint) */
+    int job_undo;           /* the first error of a call in the job: the whole job is undone */
     bool broken;            /* the connection failed: reconnect before the next call */
     bool listening;         /* LISTEN herald_events was issued on this connection */
     int64_t next_reconnect; /* monotonic ms: no reconnect attempt before */
@@ -98,8 +100,10 @@ bool hd_pg_col_bool(const PGresult *r, int row, int col); /* 't' */
 bool hd_pg_col_bytes(const PGresult *r, int row, int col, void *dst, size_t len);
 
 /* ---- transactions ---- */
-/* Runs body(s, arg) in a transaction (a savepoint when one is open, e.g. inside a batch):
- * commits (releases) if it returns 0, else rolls back to where it began. */
+/* Runs body(s, arg) in a transaction (a savepoint when one is open): commits (releases) if it
+ * returns 0, else rolls back to where it began. Inside a group-commit job it shares the job's
+ * savepoint instead (each savepoint costs two round trips): if it fails, the whole job is
+ * undone with its error, even if the job went on. */
 int hd_pg_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg) HD_WUR;
 
