@@ -266,7 +266,8 @@ static int prepared_slot(struct hd_pg *pg, const char *sql, const char *what, in
     abort();
 }
 
-/* r when it succeeded; else NULL, r cleared and *err set. */
+/* r when it succeeded; else NULL, r cleared and *err set. A failed statement aborts the
+ * transaction up to its savepoint: inside a job, the job is then undone whatever it does next. */
 static PGresult *result_of(struct hd_pg *pg, PGresult *r, const char *what, int *err)
 {
     ExecStatusType st = PQresultStatus(r);
@@ -274,6 +275,8 @@ static PGresult *result_of(struct hd_pg *pg, PGresult *r, const char *what, int 
         return r;
     *err = fail(pg, r, what);
     PQclear(r);
+    if (pg->in_job && !pg->job_undo)
+        pg->job_undo = *err;
     return NULL;
 }
 

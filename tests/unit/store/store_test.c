@@ -748,3 +748,52 @@ Test(store, notification_cancel_rules_and_feed)
     q.now = NOW + DAY;
     cr_assert_eq(feed(q, items), 1, "a cancelled scheduled one never appears");
 }
+
+/* A group-commit job: inserts `first`, then `second` (a duplicate id fails it). */
+struct batch_job {
+    struct hd_system *first, *second;
+};
+
+static int insert_two_systems(struct hd_store *s, const void *arg)
+{
+    const struct batch_job *j = arg;
+    int err = hd_store_system_insert(s, j->first);
+    return err ? err : j->second ? hd_store_system_insert(s, j->second) : 0;
+}
+
+static struct hd_system system_named(const char *name)
+{
+    struct hd_system s = {.name = name, .created_at = NOW};
+    hd_id_hex(s.id, 16);
+    strcpy(s.account_id, mine.id);
+    return s;
+}
+
+Test(store, a_failed_job_of_a_batch_is_undone_whole_and_the_batch_goes_on)
+{
+    seed();
+    struct hd_system a = system_named("a"), b = system_named("b"), c = system_named("c");
+    struct batch_job ok1 = {&a, NULL}, failing = {&b, &a}, ok2 = {&c, NULL};
+    cr_assert_eq(hd_store_batch_begin(store), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, insert_two_systems, &ok1), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, insert_two_systems, &failing), HD_E_CONFLICT);
+    cr_assert_eq(hd_store_in_savepoint(store, insert_two_systems, &ok2), 0);
+    cr_assert_eq(hd_store_batch_end(store, true), 0);
+    struct hd_system got;
+    cr_assert_eq(hd_store_system_get(store, mine.id, a.id, ar, &got), 0);
+    cr_assert_eq(hd_store_system_get(store, mine.id, b.id, ar, &got), HD_E_NOT_FOUND,
+                 "the failed job's first insert was undone");
+    cr_assert_eq(hd_store_system_get(store, mine.id, c.id, ar, &got), 0, "the batch went on");
+}
+
+Test(store, a_batch_rolled_back_keeps_nothing)
+{
+    seed();
+    struct hd_system a = system_named("a");
+    struct batch_job job = {&a, NULL};
+    cr_assert_eq(hd_store_batch_begin(store), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, insert_two_systems, &job), 0);
+    cr_assert_eq(hd_store_batch_end(store, false), 0);
+    struct hd_system got;
+    cr_assert_eq(hd_store_system_get(store, mine.id, a.id, ar, &got), HD_E_NOT_FOUND);
+}
