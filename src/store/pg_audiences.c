@@ -202,15 +202,6 @@ int hd_pg_audience_refresh(struct hd_store *s, const char *system_id, const char
     return err == HD_E_NOT_FOUND ? 0 : err;
 }
 
-int hd_pg_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,
-                            size_t n, int64_t now)
-{
-    int err = 0;
-    for (size_t i = 0; !err && i < n; i++)
-        err = hd_store_audience_refresh(s, system_id, ids[i], now);
-    return err;
-}
-
 /* ---- some users' memberships in the rule audiences ---- */
 
 struct rule_audience {
@@ -293,12 +284,6 @@ int hd_pg_end_users_refresh_rules(struct hd_store *s, const char *system_id, con
     }
     hd_arena_destroy(ar);
     return err;
-}
-
-int hd_pg_end_user_refresh_rules(struct hd_store *s, const char *system_id, const char *id,
-                                 int64_t now)
-{
-    return hd_store_end_users_refresh_rules(s, system_id, &id, 1, now);
 }
 
 /* ---- preview ---- */

@@ -172,15 +172,6 @@ int hd_sqlite_audience_refresh(struct hd_store *s, const char *system_id, const 
     return err;
 }
 
-int hd_sqlite_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,
-                                size_t n, int64_t now)
-{
-    int err = 0;
-    for (size_t i = 0; !err && i < n; i++)
-        err = hd_store_audience_refresh(s, system_id, ids[i], now);
-    return err;
-}
-
 /* ---- one user's memberships in the rule audiences ---- */
 
 struct rule_audience {
@@ -278,12 +269,6 @@ int hd_sqlite_end_users_refresh_rules(struct hd_store *s, const char *system_id,
         err = refresh_users_in(s, system_id, a, ids, n, now);
     hd_arena_destroy(ar);
     return err;
-}
-
-int hd_sqlite_end_user_refresh_rules(struct hd_store *s, const char *system_id, const char *id,
-                                     int64_t now)
-{
-    return hd_store_end_users_refresh_rules(s, system_id, &id, 1, now);
 }
 
 /* ---- preview ---- */

@@ -1,4 +1,5 @@
-/* store.c: store.h's calls, each handed to the connection's backend (sqlite*.c or pg*.c). */
+/* store.c: store.h's calls, each handed to the connection's backend (sqlite*.c or pg*.c), and
+ * the few made of other calls, written once for both. */
 #include "store/store_impl.h"
 
 #include <string.h>
@@ -27,6 +28,21 @@ void hd_store_close(struct hd_store *s)
         hd_pg_close(s);
     else if (s)
         hd_sqlite_close(s);
+}
+
+int hd_store_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,
+                               size_t n, int64_t now)
+{
+    int err = 0;
+    for (size_t i = 0; !err && i < n; i++)
+        err = hd_store_audience_refresh(s, system_id, ids[i], now);
+    return err;
+}
+
+int hd_store_end_user_refresh_rules(struct hd_store *s, const char *system_id, const char *id,
+                                    int64_t now)
+{
+    return hd_store_end_users_refresh_rules(s, system_id, &id, 1, now);
 }
 
 #define HD_DISPATCH(name, params, args)                                                            \

@@ -2,7 +2,9 @@
  * X(name, (parameters), (arguments)). store.c turns it into hd_store_NAME(), which calls
  * hd_sqlite_NAME() or hd_pg_NAME() by the connection's backend; store_impl.h declares both.
  * A new store call is declared in store.h, listed here, and written once per backend.
- * Not listed: hd_store_open and hd_store_close (store.c), hd_store_rules_check (pure). */
+ * Not listed: hd_store_open and hd_store_close, and the calls made of other calls
+ * (hd_store_audiences_refresh, hd_store_end_user_refresh_rules), all in store.c;
+ * hd_store_rules_check (pure, rules.c). */
 #ifndef HD_STORE_STORE_CALLS_H
 #define HD_STORE_STORE_CALLS_H
 
@@ -123,15 +125,9 @@
       (s, system_id, id, end_user_id, now))                                                        \
     X(audience_refresh, (struct hd_store * s, const char *system_id, const char *id, int64_t now), \
       (s, system_id, id, now))                                                                     \
-    X(audiences_refresh,                                                                           \
-      (struct hd_store * s, const char *system_id, const char *const *ids, size_t n, int64_t now), \
-      (s, system_id, ids, n, now))                                                                 \
     X(end_users_refresh_rules,                                                                     \
       (struct hd_store * s, const char *system_id, const char *const *ids, size_t n, int64_t now), \
       (s, system_id, ids, n, now))                                                                 \
-    X(end_user_refresh_rules,                                                                      \
-      (struct hd_store * s, const char *system_id, const char *id, int64_t now),                   \
-      (s, system_id, id, now))                                                                     \
     X(audience_preview,                                                                            \
       (struct hd_store * s, const char *system_id, const char *rules_json, struct hd_arena *ar,    \
        int64_t *count, struct hd_end_user *sample, size_t max, size_t *n_sample),                  \
