@@ -189,7 +189,7 @@ static void job_done(struct hd_write_job *w, int err)
     struct hd_app_shared *shared = j->app->shared;
     struct hd_event *ev = NULL;
     j->err = err;
-    if (!err && j->seq)
+    if (!err && j->seq && !shared->relay) /* with a relay, it delivers the event */
         ev = hd_events_build("notification", j->seq, &j->n, j->users, j->n_users, j->audiences,
                              j->n_audiences);
     /* the answer first: the loop that owes it would otherwise write the whole fan-out to its

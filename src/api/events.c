@@ -76,7 +76,7 @@ static void deliver_on_loop(struct hd_loop_task *t)
     free(d);
 }
 
-void hd_events_deliver(struct hd_app_shared *shared, struct hd_event *ev)
+void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev)
 {
     for (size_t i = 0; i < shared->napps; i++) {
         struct delivery *d = hd_xmalloc(sizeof(*d));
@@ -86,12 +86,6 @@ void hd_events_deliver(struct hd_app_shared *shared, struct hd_event *ev)
         hd_event_ref(ev);
         hd_loop_post(d->app->loop, &d->task);
     }
-}
-
-void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev)
-{
-    if (!shared->relay) /* else the relay delivers it, with every other node's, in seq order */
-        hd_events_deliver(shared, ev);
 }
 
 /* ---- scheduled starts and ends ---- */
@@ -104,7 +98,8 @@ struct fire {
     struct hd_event *ev; /* what to publish once committed */
 };
 
-/* Writer thread: the event row, then what the event needs to be routed. */
+/* Writer thread: the event row, then what the event needs to be routed (unless a relay
+ * delivers every event: then only its end is scheduled, from its start). */
 static int fire_run(struct hd_store *s, struct hd_write_job *w)
 {
     struct fire *f = (struct fire *)w;
@@ -117,9 +112,9 @@ static int fire_run(struct hd_store *s, struct hd_write_job *w)
     const char **users, **audiences;
     size_t nu, na;
     err = hd_store_notification_any(s, f->id, ar, &n);
-    if (!err)
+    if (!err && !f->shared->relay) /* else the relay builds and delivers it */
         err = hd_store_notification_targets(s, f->id, ar, &users, &nu, &audiences, &na);
-    if (!err)
+    if (!err && !f->shared->relay)
         f->ev = hd_events_build(f->start ? "notification" : "retract", seq, &n, users, nu,
                                 audiences, na);
     if (!err && f->start)

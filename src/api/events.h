@@ -20,10 +20,9 @@ struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_
 /* The SSE text of one event (WHATWG SSE: id, event and one data line), from the arena. */
 const char *hd_events_format(struct hd_arena *ar, const char *kind, int64_t seq,
                              const struct hd_notification *n);
-/* Hands ev to every loop's hub (taking a reference each); the caller keeps its own. Any thread. */
-void hd_events_deliver(struct hd_app_shared *shared, struct hd_event *ev);
-/* What the node that recorded ev calls after the commit: hd_events_deliver, unless a relay
- * (api/relay.h) runs, which delivers every node's events, this one's included. */
+/* Hands ev to every loop's hub (taking a reference each); the caller keeps its own. Any thread.
+ * With a relay (api/relay.h) only the relay calls it, for every node's events, this one's
+ * included: the writer then builds none. */
 void hd_events_publish(struct hd_app_shared *shared, struct hd_event *ev);
 /* Records the start (or end) of notification id at `at` (wall ms) on the writer, then publishes
  * it; a start schedules the end. Any thread. */

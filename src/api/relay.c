@@ -40,7 +40,7 @@ static bool relay_one(struct hd_relay *r, const struct hd_stream_event *e, struc
         return false;
     }
     struct hd_event *ev = hd_events_build(e->kind, e->seq, &e->n, users, nu, audiences, na);
-    hd_events_deliver(r->shared, ev);
+    hd_events_publish(r->shared, ev);
     hd_event_unref(ev);
     r->last = e->seq;
     return true;
