@@ -3,10 +3,11 @@
 // notification fires once across the cluster, even when the node that accepted it is killed;
 // idempotency keys, key revocation and the failed-authentication throttle hold across nodes; a
 // node killed with SIGKILL loses nothing it acknowledged; while PostgreSQL is down requests get
-// 503 with Retry-After, and after it comes back the nodes carry on, streams included.
+// 503 with Retry-After, and after it comes back the nodes carry on, streams included. The CLI
+// reaches the same database through HERALD_DATABASE_URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHerald, getToken, api, makeSystem, makeTemplate, tokenRequest, basic, sleep, SLOW } from './lib/herald.mjs';
+import { startHerald, getToken, api, makeSystem, makeTemplate, tokenRequest, basic, runCli, sleep, SLOW } from './lib/herald.mjs';
 import { listen } from './lib/sse.mjs';
 import * as pg from './lib/postgres.mjs';
 
@@ -68,6 +69,12 @@ test('a trigger accepted by one node reaches the clients of every node, with one
   await sleep(300);
   assert.equal(bob.events.length, 0, 'bob is not a target');
   for (const s of [a, b, c]) s.close();
+});
+
+test('the CLI works on the cluster\'s database, named by HERALD_DATABASE_URL', async () => {
+  const r = await runCli(['systems', 'list'], { env: { HERALD_DATABASE_URL: db } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.json.items.map((s) => s.id), [system.id]);
 });
 
 test('an idempotent retry sent to two nodes at once creates one notification', async () => {
