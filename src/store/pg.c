@@ -504,14 +504,11 @@ int hd_pg_batch_begin(struct hd_store *s)
 {
     if (s->pg->tx_depth)
         return HD_E_STORAGE;
-    int err = tx_begin(s->pg);
-    s->pg->in_batch = !err;
-    return err;
+    return tx_begin(s->pg);
 }
 
 int hd_pg_batch_end(struct hd_store *s, bool commit)
 {
-    s->pg->in_batch = false;
     return tx_end(s->pg, commit);
 }
 

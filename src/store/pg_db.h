@@ -28,7 +28,6 @@ struct hd_pg {
     char *conninfo;
     const char *prepared[HD_PG_SLOTS]; /* SQL addresses prepared as "s<slot>" on conn */
     int tx_depth;                      /* 0 outside a transaction; batch and calls nest */
-    bool in_batch;
     bool in_job;            /* inside a group-commit job's savepoint (hd_pg_in_savepoint) */
     int job_undo;           /* the first error of a call in the job: the whole job is undone */
     bool broken;            /* the connection failed: reconnect before the next call */
