@@ -546,11 +546,6 @@ static int exec_script(PGconn *c, const char *sql, char *errbuf, size_t errlen)
     return err;
 }
 
-static long migration_version(const char *path)
-{
-    return strtol(path + strlen(MIGRATIONS), NULL, 10);
-}
-
 static int schema_version(PGconn *c, long *version)
 {
     PGresult *r = PQexec(c, "SELECT coalesce(max(version), 0) FROM schema_migrations");
@@ -561,9 +556,10 @@ static int schema_version(PGconn *c, long *version)
 }
 
 /* One migration and its record, in one transaction. */
-static int apply_migration(PGconn *c, const struct hd_embedded *m, long version, char *errbuf,
+static int apply_migration(void *ctx, const struct hd_embedded *m, long version, char *errbuf,
                            size_t errlen)
 {
+    PGconn *c = ctx;
     char record[128];
     snprintf(record, sizeof(record),
              "INSERT INTO schema_migrations (version, applied_at) VALUES (%ld, %lld)", version,
@@ -586,29 +582,12 @@ static int apply_migration(PGconn *c, const struct hd_embedded *m, long version,
 
 static int apply_pending(PGconn *c, char *errbuf, size_t errlen)
 {
-    long current, last = 0;
+    long current;
     if (schema_version(c, &current)) {
         snprintf(errbuf, errlen, "cannot read the schema version");
         return HD_E_STORAGE;
     }
-    for (const struct hd_embedded *m = hd_embedded_files; m->path; m++) {
-        if (strncmp(m->path, MIGRATIONS, strlen(MIGRATIONS)) != 0)
-            continue;
-        long v = migration_version(m->path);
-        if (v <= last) {
-            snprintf(errbuf, errlen, "bad migration name %s", m->path);
-            return HD_E_STORAGE;
-        }
-        last = v;
-        if (v > current && apply_migration(c, m, v, errbuf, errlen))
-            return HD_E_STORAGE;
-    }
-    if (current > last) {
-        snprintf(errbuf, errlen, "the database schema (version %ld) is newer than this program",
-                 current);
-        return HD_E_STORAGE;
-    }
-    return 0;
+    return hd_store_migrate(MIGRATIONS, current, apply_migration, c, errbuf, errlen);
 }
 
 /* Under a session advisory lock: of several nodes starting at once, one applies what is

@@ -339,12 +339,7 @@ int hd_pg_audience_preview(struct hd_store *s, const char *system_id, const char
     size_t n;
     if (err || !max || (err = preview_ids(s, system_id, rules_json, max, ar, &ids, &n)))
         return err;
-    for (size_t i = 0; !err && i < n; i++)
-        if (!(err = hd_store_end_user_get(s, system_id, ids[i], ar, &sample[*n_sample])))
-            (*n_sample)++;
-        else if (err == HD_E_NOT_FOUND)
-            err = 0;
-    return err;
+    return hd_store_preview_sample(s, system_id, ids, n, ar, sample, n_sample);
 }
 
 /* ---- administration ---- */

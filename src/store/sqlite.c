@@ -361,15 +361,6 @@ static int configure(struct hd_store *s, char *errbuf, size_t errlen)
     return 0;
 }
 
-/* The version a migration's path starts with ("migrations/001_init.sql" → 1), or -1. */
-static long migration_version(const char *path)
-{
-    const char *p = path + strlen(MIGRATIONS);
-    char *end;
-    long v = strtol(p, &end, 10);
-    return end != p && *end == '_' && v > 0 ? v : -1;
-}
-
 static const char SQL_SCHEMA_VERSION[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 
 static int schema_version(struct hd_store *s, long *out)
@@ -386,9 +377,10 @@ static int schema_version(struct hd_store *s, long *out)
 static const char SQL_SCHEMA_RECORD[] =
     "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)";
 
-static int apply_migration(struct hd_store *s, const struct hd_embedded *m, long version,
-                           char *errbuf, size_t errlen)
+static int apply_migration(void *ctx, const struct hd_embedded *m, long version, char *errbuf,
+                           size_t errlen)
 {
+    struct hd_store *s = ctx;
     if (exec_sql(s, (const char *)m->data, errbuf, errlen))
         return HD_E_STORAGE;
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_SCHEMA_RECORD);
@@ -406,30 +398,12 @@ static int apply_migration(struct hd_store *s, const struct hd_embedded *m, long
 /* Applies the embedded migrations newer than the schema, in order. */
 static int apply_pending(struct hd_store *s, char *errbuf, size_t errlen)
 {
-    long current, last = 0;
+    long current;
     if (schema_version(s, &current)) {
         snprintf(errbuf, errlen, "cannot read the schema version");
         return HD_E_STORAGE;
     }
-    for (const struct hd_embedded *m = hd_embedded_files; m->path; m++) {
-        if (strncmp(m->path, MIGRATIONS, strlen(MIGRATIONS)) != 0 ||
-            strchr(m->path + strlen(MIGRATIONS), '/'))
-            continue; /* not a migration, or PostgreSQL's (migrations/pg/) */
-        long v = migration_version(m->path);
-        if (v <= last) {
-            snprintf(errbuf, errlen, "bad migration name %s", m->path);
-            return HD_E_STORAGE;
-        }
-        last = v;
-        if (v > current && apply_migration(s, m, v, errbuf, errlen))
-            return HD_E_STORAGE;
-    }
-    if (current > last) {
-        snprintf(errbuf, errlen, "the database schema (version %ld) is newer than this program",
-                 current);
-        return HD_E_STORAGE;
-    }
-    return 0;
+    return hd_store_migrate(MIGRATIONS, current, apply_migration, s, errbuf, errlen);
 }
 
 /* BEGIN IMMEDIATE takes the write lock first, so of two processes starting at once the second

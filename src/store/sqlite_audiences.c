@@ -320,12 +320,7 @@ int hd_sqlite_audience_preview(struct hd_store *s, const char *system_id, const 
     else
         err = hd_sq_fetch_many(s, st, read_id, ar, ids, sizeof(*ids), max, &n, "preview sample");
     sqlite3_finalize(st);
-    for (size_t i = 0; !err && i < n; i++)
-        if (!(err = hd_store_end_user_get(s, system_id, ids[i], ar, &sample[*n_sample])))
-            (*n_sample)++;
-        else if (err == HD_E_NOT_FOUND)
-            err = 0;
-    return err;
+    return err ? err : hd_store_preview_sample(s, system_id, ids, n, ar, sample, n_sample);
 }
 
 /* ---- administration ---- */

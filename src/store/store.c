@@ -2,6 +2,8 @@
  * the few made of other calls, written once for both. */
 #include "store/store_impl.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool hd_store_is_postgres_url(const char *location)
@@ -28,6 +30,52 @@ void hd_store_close(struct hd_store *s)
         hd_pg_close(s);
     else if (s)
         hd_sqlite_close(s);
+}
+
+/* The version a migration's file name starts with ("001_init.sql" → 1), or -1. */
+static long migration_version(const char *name)
+{
+    char *end;
+    long v = strtol(name, &end, 10);
+    return end != name && *end == '_' && v > 0 ? v : -1;
+}
+
+int hd_store_migrate(const char *dir, long current, hd_migration_apply apply, void *ctx,
+                     char *errbuf, size_t errlen)
+{
+    size_t len = strlen(dir);
+    long last = 0;
+    for (const struct hd_embedded *m = hd_embedded_files; m->path; m++) {
+        if (strncmp(m->path, dir, len) != 0 || strchr(m->path + len, '/'))
+            continue; /* not a migration of this directory */
+        long v = migration_version(m->path + len);
+        if (v <= last) {
+            snprintf(errbuf, errlen, "bad migration name %s", m->path);
+            return HD_E_STORAGE;
+        }
+        last = v;
+        if (v > current && apply(ctx, m, v, errbuf, errlen))
+            return HD_E_STORAGE;
+    }
+    if (current > last) {
+        snprintf(errbuf, errlen, "the database schema (version %ld) is newer than this program",
+                 current);
+        return HD_E_STORAGE;
+    }
+    return 0;
+}
+
+int hd_store_preview_sample(struct hd_store *s, const char *system_id, const char *const *ids,
+                            size_t n, struct hd_arena *ar, struct hd_end_user *sample,
+                            size_t *n_sample)
+{
+    int err = 0;
+    for (size_t i = 0; !err && i < n; i++)
+        if (!(err = hd_store_end_user_get(s, system_id, ids[i], ar, &sample[*n_sample])))
+            (*n_sample)++;
+        else if (err == HD_E_NOT_FOUND)
+            err = 0; /* erased meanwhile */
+    return err;
 }
 
 int hd_store_audiences_refresh(struct hd_store *s, const char *system_id, const char *const *ids,

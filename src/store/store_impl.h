@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "core/embed.h"
 #include "store/store.h"
 #include "store/store_calls.h"
 
@@ -46,6 +47,21 @@ struct hd_store {
     int hd_pg_##name params HD_WUR;
 HD_STORE_CALLS(HD_DECLARE_BACKENDS)
 #undef HD_DECLARE_BACKENDS
+
+/* Applies m (version v) to the database behind ctx, recording it; 0 or an error in errbuf. */
+typedef int (*hd_migration_apply)(void *ctx, const struct hd_embedded *m, long v, char *errbuf,
+                                  size_t errlen);
+/* Walks the embedded migrations directly in dir ("migrations/" or "migrations/pg/") in order,
+ * applying those newer than current; refuses misnamed ones and a schema newer than them all
+ * (store.c). */
+int hd_store_migrate(const char *dir, long current, hd_migration_apply apply, void *ctx,
+                     char *errbuf, size_t errlen) HD_WUR;
+
+/* An audience preview's sample: the end users of ids (in that order) that exist, appended to
+ * sample (*n_sample counts them). */
+int hd_store_preview_sample(struct hd_store *s, const char *system_id, const char *const *ids,
+                            size_t n, struct hd_arena *ar, struct hd_end_user *sample,
+                            size_t *n_sample) HD_WUR;
 
 int hd_sqlite_open(const char *dir, struct hd_store **out, char *errbuf, size_t errlen) HD_WUR;
 void hd_sqlite_close(struct hd_store *s);
