@@ -134,11 +134,8 @@ static int job_run(struct hd_store *s, struct hd_write_job *w)
         err = hd_store_audiences_refresh(s, j->n.system_id, j->audiences, j->n_audiences,
                                          j->n.created_at);
     if (!err)
-        err = hd_store_notification_insert(s, &j->n, j->users, j->n_users, j->audiences,
-                                           j->n_audiences);
-    int64_t now = hd_time_now_ms();
-    if (!err && j->n.start_at <= now)
-        err = hd_store_event_record(s, j->n.id, true, now, &j->seq);
+        err = hd_store_notification_send(s, &j->n, j->users, j->n_users, j->audiences,
+                                         j->n_audiences, hd_time_now_ms(), &j->seq);
     if (!err) /* what is still to come: its start, or its end */
         hd_events_schedule(j->app->shared, j->n.id, j->seq ? j->n.end_at : j->n.start_at, !j->seq);
     return err;

@@ -1,16 +1,40 @@
 /* ids.c: random identifiers. */
 #include "core/ids.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-void hd_random_bytes(void *out, size_t n)
+#define POOL_BYTES 1024
+
+static void random_fill(void *out, size_t n)
 {
     if (RAND_bytes(out, (int)n) != 1) {
         fputs("herald: the random generator failed\n", stderr);
         abort();
     }
+}
+
+/* Small requests (ids, salts) are served from a per-thread pool of OpenSSL's output, refilled
+ * a kilobyte at a time: one call into the generator costs as much as a whole kilobyte. */
+void hd_random_bytes(void *out, size_t n)
+{
+    static _Thread_local unsigned char pool[POOL_BYTES];
+    static _Thread_local size_t left;
+    if (n > POOL_BYTES / 4) {
+        random_fill(out, n);
+        return;
+    }
+    if (n > left) {
+        random_fill(pool, sizeof(pool));
+        left = sizeof(pool);
+    }
+    unsigned char *from = pool + sizeof(pool) - left;
+    memcpy(out, from, n);
+    OPENSSL_cleanse(from, n); /* each byte is handed out once */
+    left -= n;
 }
 
 void hd_hex_encode(char *out, const unsigned char *bytes, size_t n)

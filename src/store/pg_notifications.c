@@ -166,6 +166,33 @@ int hd_pg_notification_insert(struct hd_store *s, const struct hd_notification *
     return hd_pg_in_transaction(s, notification_body, &ni);
 }
 
+struct notification_send {
+    struct notification_insert ni;
+    int64_t now, *seq;
+};
+
+static int send_body(struct hd_store *s, const void *arg)
+{
+    const struct notification_send *ns = arg;
+    int err = notification_body(s, &ns->ni);
+    if (!err && ns->ni.n->start_at <= ns->now)
+        err = hd_pg_event_record(s, ns->ni.n->id, true, ns->now, ns->seq);
+    return err;
+}
+
+int hd_pg_notification_send(struct hd_store *s, const struct hd_notification *n,
+                            const char *const *end_user_ids, size_t n_users,
+                            const char *const *audience_ids, size_t n_audiences, int64_t now,
+                            int64_t *seq)
+{
+    struct notification_send ns = {{n, end_user_ids, audience_ids, n_users, n_audiences}, now, seq};
+    *seq = 0;
+    int err = hd_pg_in_transaction(s, send_body, &ns);
+    if (err)
+        *seq = 0;
+    return err;
+}
+
 /* ---- the end user's feed ---- */
 
 bool hd_pg_read_notification(const PGresult *r, int row, int first, struct hd_arena *ar,

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,11 @@ static int exec_cached(struct hd_store *s, const char *sql, const char *what)
     return st ? hd_sq_run(s, st, what) : HD_E_STORAGE;
 }
 
+struct hd_sq_job {
+    int (*body)(struct hd_store *, const void *);
+    const void *arg;
+};
+
 /* Within a batch: the body's changes stay in the batch, or are undone alone if it fails. */
 static int in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                         const void *arg)
@@ -261,6 +267,12 @@ static int in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const
 int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg)
 {
+    if (s->in_job) {
+        int err = body(s, arg);
+        if (err && !s->job_undo)
+            s->job_undo = err;
+        return err;
+    }
     if (!sqlite3_get_autocommit(s->db))
         return in_savepoint(s, body, arg);
     int err = hd_sq_begin(s);
@@ -274,10 +286,25 @@ int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, cons
     return err;
 }
 
+/* A job of the batch: one savepoint, shared by the calls it makes (hd_sq_in_transaction). */
+static int job_body(struct hd_store *s, const void *arg)
+{
+    const struct hd_sq_job *job = arg;
+    int err = job->body(s, job->arg);
+    return err ? err : s->job_undo;
+}
+
 int hd_sqlite_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                            const void *arg)
 {
-    return in_savepoint(s, body, arg);
+    if (s->in_job)
+        return hd_sq_in_transaction(s, body, arg);
+    struct hd_sq_job job = {body, arg};
+    s->in_job = true;
+    s->job_undo = 0;
+    int err = in_savepoint(s, job_body, &job);
+    s->in_job = false;
+    return err;
 }
 
 int hd_sqlite_batch_begin(struct hd_store *s)
@@ -444,8 +471,17 @@ fail:
     return HD_E_STORAGE;
 }
 
+/* Process-wide, before the first connection: SQLite's memory statistics take one global mutex
+ * on every allocation, which the loops and the writer would otherwise contend for. */
+static void configure_library(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int hd_sqlite_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_library);
     *out = NULL;
     char path[PATH_MAX];
     if (mkdir_p(location) != 0) {

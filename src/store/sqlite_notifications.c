@@ -20,8 +20,8 @@
 static const char SQL_NOTIF_INSERT[] =
     "INSERT INTO notifications (id, account_id, system_id, template_id, created_by, type,"
     " title, runtime_title, runtime_description, button_text, button_url, start_at, end_at,"
-    " created_at, cancelled_at, targeted) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " ?12, ?13, ?14, ?15, ?16 WHERE EXISTS (SELECT 1 FROM templates t JOIN systems y"
+    " created_at, cancelled_at, targeted, started_seq) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 WHERE EXISTS (SELECT 1 FROM templates t JOIN systems y"
     " ON y.id = t.system_id WHERE t.id = ?4 AND t.system_id = ?3 AND t.archived_at IS NULL"
     " AND y.account_id = ?2 AND y.deleted_at IS NULL)";
 static const char SQL_TEMPLATE_LOCK[] =
@@ -34,14 +34,25 @@ static const char SQL_NOTIF_AUDIENCE[] =
     " SELECT ?1, id FROM audiences"
     " WHERE id = ?2 AND system_id = ?3 AND deleted_at IS NULL";
 
+/* The seq the next event gets: AUTOINCREMENT's, past every seq ever used. */
+static const char SQL_NEXT_SEQ[] =
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),"
+    " coalesce((SELECT max(seq) FROM events), 0)) + 1";
+static const char SQL_START_EVENT[] =
+    "INSERT INTO events (seq, system_id, notification_id, kind, at)"
+    " VALUES (?1, ?2, ?3, 'notification', ?4)";
+
 struct notification_insert {
     const struct hd_notification *n;
     const char *const *users, *const *audiences;
     size_t n_users, n_audiences;
+    int64_t start_seq, start_at; /* its start event, when it starts at once; else 0 */
 };
 
-/* targeted: the count of direct ids, exact until audiences are added (set_targeted). */
-static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n, size_t targeted)
+/* targeted: the count of direct ids, exact until audiences are added (set_targeted); started:
+ * the seq of its start event, 0 for none yet. */
+static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n, size_t targeted,
+                             int64_t started)
 {
     return hd_sq_bind_text(st, 1, n->id) || hd_sq_bind_text(st, 2, n->account_id) ||
            hd_sq_bind_text(st, 3, n->system_id) || hd_sq_bind_text(st, 4, n->template_id) ||
@@ -51,17 +62,17 @@ static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n, 
            hd_sq_bind_text(st, 10, n->button_text) || hd_sq_bind_text(st, 11, n->button_url) ||
            hd_sq_bind_i64(st, 12, n->start_at) || hd_sq_bind_i64(st, 13, n->end_at) ||
            hd_sq_bind_i64(st, 14, n->created_at) || hd_sq_bind_time(st, 15, n->cancelled_at) ||
-           hd_sq_bind_size(st, 16, targeted);
+           hd_sq_bind_size(st, 16, targeted) || hd_sq_bind_time(st, 17, started);
 }
 
 /* The notification row, then the template's lock (a no-op once locked). */
 static int insert_notification_row(struct hd_store *s, const struct hd_notification *n,
-                                   size_t n_users)
+                                   size_t n_users, int64_t started)
 {
     sqlite3_stmt *ins = hd_sq_stmt(s, SQL_NOTIF_INSERT), *lock = hd_sq_stmt(s, SQL_TEMPLATE_LOCK);
     if (!ins || !lock)
         return HD_E_STORAGE;
-    if (bind_notification(ins, n, n_users))
+    if (bind_notification(ins, n, n_users, started))
         return hd_sq_bind_failed(s, ins, "notification insert");
     int err = hd_sq_run_changed(s, ins, "notification insert");
     if (err)
@@ -128,6 +139,29 @@ static int set_targeted(struct hd_store *s, const char *id)
     return hd_sq_run(s, st, "set targeted");
 }
 
+static int next_seq(struct hd_store *s, int64_t *seq)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_NEXT_SEQ);
+    if (!st)
+        return HD_E_STORAGE;
+    int err = sqlite3_step(st) == SQLITE_ROW ? 0 : hd_sq_fail(s, "next seq");
+    *seq = sqlite3_column_int64(st, 0);
+    hd_sq_done(st);
+    return err;
+}
+
+/* The start event of a notification that starts at once, under the seq its row already holds. */
+static int insert_start_event(struct hd_store *s, const struct notification_insert *ni)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_START_EVENT);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_i64(st, 1, ni->start_seq) || hd_sq_bind_text(st, 2, ni->n->system_id) ||
+        hd_sq_bind_text(st, 3, ni->n->id) || hd_sq_bind_i64(st, 4, ni->start_at))
+        return hd_sq_bind_failed(s, st, "start event");
+    return hd_sq_run(s, st, "start event");
+}
+
 /* Fan-out on read: one row per target (user or audience), never per audience member. */
 static int notification_body(struct hd_store *s, const void *arg)
 {
@@ -136,7 +170,7 @@ static int notification_body(struct hd_store *s, const void *arg)
     sqlite3_stmt *user = hd_sq_stmt(s, SQL_NOTIF_USER), *aud = hd_sq_stmt(s, SQL_NOTIF_AUDIENCE);
     if (!user || !aud)
         return HD_E_STORAGE;
-    int err = insert_notification_row(s, n, ni->n_users);
+    int err = insert_notification_row(s, n, ni->n_users, ni->start_seq);
     for (size_t i = 0; !err && i < ni->n_users; i++) {
         if (hd_sq_bind_text(user, 1, n->id) || hd_sq_bind_text(user, 2, n->system_id) ||
             hd_sq_bind_text(user, 3, ni->users[i]))
@@ -149,15 +183,38 @@ static int notification_body(struct hd_store *s, const void *arg)
             return hd_sq_bind_failed(s, aud, "notification audience");
         err = hd_sq_run_changed(s, aud, "notification audience");
     }
-    return err || !ni->n_audiences ? err : set_targeted(s, n->id);
+    if (!err && ni->n_audiences)
+        err = set_targeted(s, n->id);
+    return err || !ni->start_seq ? err : insert_start_event(s, ni);
 }
 
 int hd_sqlite_notification_insert(struct hd_store *s, const struct hd_notification *n,
                                   const char *const *end_user_ids, size_t n_users,
                                   const char *const *audience_ids, size_t n_audiences)
 {
-    struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences};
+    struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences, 0, 0};
     return hd_sq_in_transaction(s, notification_body, &ni);
+}
+
+/* The start is recorded with the row: its seq is taken first (the transaction holds the write
+ * lock, so no one else takes it), and the row is inserted already marked as started. */
+static int send_body(struct hd_store *s, const void *arg)
+{
+    struct notification_insert *ni = (struct notification_insert *)arg;
+    int err = ni->start_at ? next_seq(s, &ni->start_seq) : 0;
+    return err ? err : notification_body(s, ni);
+}
+
+int hd_sqlite_notification_send(struct hd_store *s, const struct hd_notification *n,
+                                const char *const *end_user_ids, size_t n_users,
+                                const char *const *audience_ids, size_t n_audiences, int64_t now,
+                                int64_t *seq)
+{
+    struct notification_insert ni = {
+        n, end_user_ids, audience_ids, n_users, n_audiences, 0, n->start_at <= now ? now : 0};
+    int err = hd_sq_in_transaction(s, send_body, &ni);
+    *seq = err ? 0 : ni.start_seq;
+    return err;
 }
 
 /* ---- the end user's feed ---- */

@@ -41,8 +41,9 @@ bool hd_store_is_shared(const struct hd_store *s);
  * of the batch remains) or rolls the batch back. */
 int hd_store_batch_begin(struct hd_store *s) HD_WUR;
 int hd_store_batch_end(struct hd_store *s, bool commit) HD_WUR;
-/* Inside a batch: runs body(s, arg) as one unit; if it returns an error, all its changes are
- * undone and the batch goes on. */
+/* Inside a batch: runs body(s, arg) as one unit; if it returns an error, or any store call it
+ * makes fails (even one whose error it then ignores), all its changes are undone, it answers
+ * that error, and the batch goes on. The calls it makes share its one savepoint. */
 int hd_store_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                           const void *arg) HD_WUR;
 
@@ -339,6 +340,13 @@ struct hd_notification {
 int hd_store_notification_insert(struct hd_store *s, const struct hd_notification *n,
                                  const char *const *end_user_ids, size_t n_users,
                                  const char *const *audience_ids, size_t n_audiences) HD_WUR;
+/* The trigger's write: hd_store_notification_insert, and, when the notification starts by `now`,
+ * its start event recorded in the same transaction (as hd_store_event_record would): *seq gets
+ * that event's seq, or 0 when it starts later. */
+int hd_store_notification_send(struct hd_store *s, const struct hd_notification *n,
+                               const char *const *end_user_ids, size_t n_users,
+                               const char *const *audience_ids, size_t n_audiences, int64_t now,
+                               int64_t *seq) HD_WUR;
 
 /* ---- the end user's feed (SPEC §6) ---- */
 struct hd_feed_item {

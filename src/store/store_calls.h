@@ -136,6 +136,11 @@
       (struct hd_store * s, const struct hd_notification *n, const char *const *end_user_ids,      \
        size_t n_users, const char *const *audience_ids, size_t n_audiences),                       \
       (s, n, end_user_ids, n_users, audience_ids, n_audiences))                                    \
+    X(notification_send,                                                                           \
+      (struct hd_store * s, const struct hd_notification *n, const char *const *end_user_ids,      \
+       size_t n_users, const char *const *audience_ids, size_t n_audiences, int64_t now,           \
+       int64_t *seq),                                                                              \
+      (s, n, end_user_ids, n_users, audience_ids, n_audiences, now, seq))                          \
     X(feed,                                                                                        \
       (struct hd_store * s, const struct hd_feed_query *q, struct hd_arena *ar,                    \
        struct hd_feed_item *out, size_t *count),                                                   \

@@ -38,6 +38,10 @@ struct hd_store {
      * open-addressed table keyed by SQL address */
     sqlite3 *db;
     struct hd_sq_slot stmts[HD_SQ_SLOTS];
+    /* inside a group-commit job (hd_store_in_savepoint): the calls it makes share its savepoint,
+     * and the first of them to fail (job_undo) undoes the whole job */
+    bool in_job;
+    int job_undo;
     /* PostgreSQL: NULL for a SQLite store */
     struct hd_pg *pg;
 };

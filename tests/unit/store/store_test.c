@@ -797,3 +797,59 @@ Test(store, a_batch_rolled_back_keeps_nothing)
     struct hd_system got;
     cr_assert_eq(hd_store_system_get(store, mine.id, a.id, ar, &got), HD_E_NOT_FOUND);
 }
+
+/* The trigger's write: a notification that starts at once has its start event in the same
+ * transaction, numbered after every earlier event; one that starts later has none yet. */
+Test(store, notification_send_records_the_start_with_the_row)
+{
+    seed();
+    struct hd_notification now_n = notif(NOW, NOW - 1000, NOW + DAY);
+    struct hd_notification later = notif(NOW + 1, NOW + DAY / 24, NOW + DAY);
+    struct hd_notification again = notif(NOW + 2, NOW, NOW + DAY);
+    const char *users[] = {"alice@example.com"};
+    int64_t first = -1, none = -1, third = -1, seq = -1;
+    cr_assert_eq(hd_store_notification_send(store, &now_n, users, 1, NULL, 0, NOW, &first), 0);
+    cr_expect_gt(first, 0);
+    cr_assert_eq(hd_store_notification_send(store, &later, users, 1, NULL, 0, NOW, &none), 0);
+    cr_expect_eq(none, 0);
+    /* the start is recorded once: a second record of it has nothing to do */
+    cr_assert_eq(hd_store_event_record(store, now_n.id, true, NOW, &seq), 0);
+    cr_expect_eq(seq, 0);
+    cr_assert_eq(hd_store_event_record(store, later.id, true, NOW + DAY / 24, &seq), 0);
+    cr_expect_gt(seq, first);
+    cr_assert_eq(hd_store_notification_send(store, &again, users, 1, NULL, 0, NOW, &third), 0);
+    cr_expect_gt(third, seq);
+
+    struct hd_stream_event ev[8];
+    size_t n = 0;
+    cr_assert_eq(hd_store_events_since(store, sys.id, "alice@example.com", 0, ar, ev, 8, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_expect_eq(ev[0].seq, first);
+    cr_expect_str_eq(ev[0].n.id, now_n.id);
+    cr_expect_str_eq(ev[0].kind, "notification");
+    cr_expect_str_eq(ev[1].n.id, later.id);
+    cr_expect_eq(ev[2].seq, third);
+}
+
+/* A send that fails stores neither the row nor its event; the next one is numbered after. */
+Test(store, notification_send_that_fails_keeps_nothing)
+{
+    seed();
+    struct hd_notification ok = notif(NOW, NOW, NOW + DAY), bad = notif(NOW + 1, NOW, NOW + DAY);
+    struct hd_notification next = notif(NOW + 2, NOW, NOW + DAY);
+    strcpy(bad.template_id, "00000000-0000-4000-8000-000000000000");
+    const char *users[] = {"bob@example.com"};
+    int64_t a = 0, b = -1, c = 0;
+    cr_assert_eq(hd_store_notification_send(store, &ok, users, 1, NULL, 0, NOW, &a), 0);
+    cr_expect_eq(hd_store_notification_send(store, &bad, users, 1, NULL, 0, NOW, &b),
+                 HD_E_NOT_FOUND);
+    cr_expect_eq(b, 0);
+    cr_assert_eq(hd_store_notification_send(store, &next, users, 1, NULL, 0, NOW, &c), 0);
+    cr_expect_gt(c, a);
+    struct hd_stream_event ev[4];
+    size_t n = 0;
+    cr_assert_eq(hd_store_events_since(store, sys.id, "bob@example.com", 0, ar, ev, 4, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_expect_str_eq(ev[0].n.id, ok.id);
+    cr_expect_str_eq(ev[1].n.id, next.id);
+}
