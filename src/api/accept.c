@@ -136,8 +136,6 @@ static int job_run(struct hd_store *s, struct hd_write_job *w)
     if (!err)
         err = hd_store_notification_send(s, &j->n, j->users, j->n_users, j->audiences,
                                          j->n_audiences, hd_time_now_ms(), &j->seq);
-    if (!err) /* what is still to come: its start, or its end */
-        hd_events_schedule(j->app->shared, j->n.id, j->seq ? j->n.end_at : j->n.start_at, !j->seq);
     return err;
 }
 
@@ -186,6 +184,8 @@ static void job_done(struct hd_write_job *w, int err)
     struct hd_app_shared *shared = j->app->shared;
     struct hd_event *ev = NULL;
     j->err = err;
+    if (!err) /* what is still to come: its start, or its end */
+        hd_events_schedule(shared, j->n.id, j->seq ? j->n.end_at : j->n.start_at, !j->seq);
     if (!err && j->seq && !shared->relay) /* with a relay, it delivers the event */
         ev = hd_events_build("notification", j->seq, &j->n, j->users, j->n_users, j->audiences,
                              j->n_audiences);

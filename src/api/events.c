@@ -96,6 +96,7 @@ struct fire {
     char id[HD_UUID_BUF];
     bool start;
     struct hd_event *ev; /* what to publish once committed */
+    int64_t end_at;      /* a start's end, to schedule once committed; else 0 */
 };
 
 /* Writer thread: the event row, then what the event needs to be routed (unless a relay
@@ -104,6 +105,9 @@ static int fire_run(struct hd_store *s, struct hd_write_job *w)
 {
     struct fire *f = (struct fire *)w;
     int64_t seq = 0;
+    hd_event_unref(f->ev); /* from a run of a batch that was rolled back */
+    f->ev = NULL;
+    f->end_at = 0;
     int err = hd_store_event_record(s, f->id, f->start, hd_time_now_ms(), &seq);
     if (err || !seq)
         return err == HD_E_NOT_FOUND ? 0 : err;
@@ -118,7 +122,7 @@ static int fire_run(struct hd_store *s, struct hd_write_job *w)
         f->ev = hd_events_build(f->start ? "notification" : "retract", seq, &n, users, nu,
                                 audiences, na);
     if (!err && f->start)
-        hd_events_schedule(f->shared, f->id, n.end_at, false);
+        f->end_at = n.end_at;
     hd_arena_destroy(ar);
     return err;
 }
@@ -126,6 +130,8 @@ static int fire_run(struct hd_store *s, struct hd_write_job *w)
 static void fire_done(struct hd_write_job *w, int err)
 {
     struct fire *f = (struct fire *)w;
+    if (f->end_at && !err)
+        hd_events_schedule(f->shared, f->id, f->end_at, false);
     if (f->ev && !err)
         hd_events_publish(f->shared, f->ev);
     else if (err && err != HD_E_STOPPING)
@@ -148,31 +154,51 @@ void hd_events_schedule(struct hd_app_shared *shared, const char *id, int64_t at
     hd_writer_submit_at(shared->writer, at, &f->write);
 }
 
+/* What a scan of the store found due, kept from its run to its done(). */
+struct scan {
+    struct hd_write_job write;
+    struct hd_app_shared *shared;
+    struct hd_due *due;
+    size_t n;
+};
+
+/* Loads into sc what is due before `before` (at most max); a second run replaces the first. */
+static int scan_pending(struct hd_store *s, struct scan *sc, int64_t before, size_t max)
+{
+    if (!sc->due)
+        sc->due = hd_xcalloc(max, sizeof(*sc->due));
+    sc->n = 0;
+    return hd_store_schedule_pending(s, before, sc->due, max, &sc->n);
+}
+
+/* Once committed: schedules what the scan found, and forgets it. */
+static void schedule_scanned(struct scan *sc, int err)
+{
+    for (size_t i = 0; !err && i < sc->n; i++)
+        hd_events_schedule(sc->shared, sc->due[i].id, sc->due[i].at, sc->due[i].start);
+    free(sc->due);
+    sc->due = NULL;
+    sc->n = 0;
+}
+
 /* Schedules what is due within the horizon, from the store. */
 static int schedule_pending(struct hd_app_shared *shared, struct hd_store *s)
 {
-    struct hd_due *due = hd_xcalloc(RESUME_MAX, sizeof(*due));
-    size_t n = 0;
-    int err = hd_store_schedule_pending(s, hd_time_now_ms() + HORIZON_MS, due, RESUME_MAX, &n);
-    for (size_t i = 0; !err && i < n; i++)
-        hd_events_schedule(shared, due[i].id, due[i].at, due[i].start);
-    free(due);
+    struct scan sc = {.shared = shared};
+    int err = scan_pending(s, &sc, hd_time_now_ms() + HORIZON_MS, RESUME_MAX);
+    schedule_scanned(&sc, err);
     return err;
 }
 
-struct rescan {
-    struct hd_write_job write;
-    struct hd_app_shared *shared;
-};
-
 static int rescan_run(struct hd_store *s, struct hd_write_job *w)
 {
-    return schedule_pending(((struct rescan *)w)->shared, s);
+    return scan_pending(s, (struct scan *)w, hd_time_now_ms() + HORIZON_MS, RESUME_MAX);
 }
 
 static void rescan_done(struct hd_write_job *w, int err)
 {
-    struct rescan *r = (struct rescan *)w;
+    struct scan *r = (struct scan *)w;
+    schedule_scanned(r, err);
     if (err == HD_E_STOPPING) {
         free(r);
         return;
@@ -189,26 +215,15 @@ static void rescan_done(struct hd_write_job *w, int err)
 #define SWEEP_GRACE_MS 1000
 #define SWEEP_MAX      1000
 
-struct sweep {
-    struct hd_write_job write;
-    struct hd_app_shared *shared;
-};
-
 static int sweep_run(struct hd_store *s, struct hd_write_job *w)
 {
-    struct sweep *sw = (struct sweep *)w;
-    struct hd_due *due = hd_xcalloc(SWEEP_MAX, sizeof(*due));
-    size_t n = 0;
-    int err = hd_store_schedule_pending(s, hd_time_now_ms() - SWEEP_GRACE_MS, due, SWEEP_MAX, &n);
-    for (size_t i = 0; !err && i < n; i++)
-        hd_events_schedule(sw->shared, due[i].id, due[i].at, due[i].start);
-    free(due);
-    return err;
+    return scan_pending(s, (struct scan *)w, hd_time_now_ms() - SWEEP_GRACE_MS, SWEEP_MAX);
 }
 
 static void sweep_done(struct hd_write_job *w, int err)
 {
-    struct sweep *sw = (struct sweep *)w;
+    struct scan *sw = (struct scan *)w;
+    schedule_scanned(sw, err);
     if (err == HD_E_STOPPING) {
         free(sw);
         return;
@@ -218,7 +233,7 @@ static void sweep_done(struct hd_write_job *w, int err)
 
 static void start_sweep(struct hd_app_shared *shared)
 {
-    struct sweep *sw = hd_xcalloc(1, sizeof(*sw));
+    struct scan *sw = hd_xcalloc(1, sizeof(*sw));
     sw->write.run = sweep_run;
     sw->write.done = sweep_done;
     sw->shared = shared;
@@ -232,7 +247,7 @@ int hd_events_resume(struct hd_app_shared *shared, struct hd_store *s)
         return err;
     if (hd_store_is_shared(s))
         start_sweep(shared);
-    struct rescan *r = hd_xcalloc(1, sizeof(*r));
+    struct scan *r = hd_xcalloc(1, sizeof(*r));
     r->write.run = rescan_run;
     r->write.done = rescan_done;
     r->shared = shared;

@@ -512,12 +512,13 @@ int hd_pg_batch_end(struct hd_store *s, bool commit)
     return tx_end(s->pg, commit);
 }
 
-/* A job of the batch: one savepoint, shared by the calls it makes (hd_pg_in_transaction). */
-int hd_pg_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
-                       const void *arg)
+/* A job of the batch: with (savepoint true) or without a savepoint of its own, shared by the
+ * calls it makes (hd_pg_in_transaction). */
+static int run_job(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                   const void *arg, bool savepoint)
 {
     struct hd_pg *pg = s->pg;
-    int err = tx_begin(pg);
+    int err = savepoint ? tx_begin(pg) : 0;
     if (err)
         return err;
     pg->in_job = true;
@@ -526,8 +527,19 @@ int hd_pg_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const 
     if (!err)
         err = pg->job_undo;
     pg->in_job = false;
-    int end = tx_end(pg, err == 0);
+    int end = savepoint ? tx_end(pg, err == 0) : 0;
     return err ? err : end;
+}
+
+int hd_pg_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                       const void *arg)
+{
+    return run_job(s, body, arg, true);
+}
+
+int hd_pg_in_job(struct hd_store *s, int (*body)(struct hd_store *, const void *), const void *arg)
+{
+    return run_job(s, body, arg, false);
 }
 
 /* ---- migrations ---- */

@@ -76,15 +76,24 @@ sqlite3_stmt *hd_sq_stmt(struct hd_store *s, const char *sql)
 
 /* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
  * message names tables and columns, never bound values. */
+/* A failed statement inside a job undoes the job, whatever the job does next (as on PostgreSQL,
+ * where it aborts the transaction up to the job's savepoint). */
+static int failed(struct hd_store *s, int err)
+{
+    if (s->in_job && !s->job_undo)
+        s->job_undo = err;
+    return err;
+}
+
 int hd_sq_fail(struct hd_store *s, const char *what)
 {
     int ext = sqlite3_extended_errcode(s->db);
     if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
-        return HD_E_CONFLICT;
+        return failed(s, HD_E_CONFLICT);
     if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-        return HD_E_NOT_FOUND;
+        return failed(s, HD_E_NOT_FOUND);
     hd_log(HD_LOG_ERROR, "store: %s: %s (%d)", what, sqlite3_errmsg(s->db), ext);
-    return HD_E_STORAGE;
+    return failed(s, HD_E_STORAGE);
 }
 
 int hd_sq_corrupt(const char *what)
@@ -294,17 +303,30 @@ static int job_body(struct hd_store *s, const void *arg)
     return err ? err : s->job_undo;
 }
 
-int hd_sqlite_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
-                           const void *arg)
+/* A job with (savepoint true) or without a savepoint of its own. */
+static int run_job(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                   const void *arg, bool savepoint)
 {
     if (s->in_job)
         return hd_sq_in_transaction(s, body, arg);
     struct hd_sq_job job = {body, arg};
     s->in_job = true;
     s->job_undo = 0;
-    int err = in_savepoint(s, job_body, &job);
+    int err = savepoint ? in_savepoint(s, job_body, &job) : job_body(s, &job);
     s->in_job = false;
     return err;
+}
+
+int hd_sqlite_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                           const void *arg)
+{
+    return run_job(s, body, arg, true);
+}
+
+int hd_sqlite_in_job(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                     const void *arg)
+{
+    return run_job(s, body, arg, false);
 }
 
 int hd_sqlite_batch_begin(struct hd_store *s)

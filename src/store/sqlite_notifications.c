@@ -16,14 +16,18 @@
 
 /* ---- notifications ---- */
 
-/* Inserts nothing unless the template is the system's and the system the account's. */
+/* The template must be an unarchived one of the system, the system a live one of the account:
+ * checked first (the row, when found, says whether the template is locked yet), so that the
+ * insert is a plain one-row INSERT, which SQLite runs without a statement journal. */
+static const char SQL_NOTIF_CHECK[] =
+    "SELECT t.locked_at IS NOT NULL FROM templates t JOIN systems y ON y.id = t.system_id"
+    " WHERE t.id = ?1 AND t.system_id = ?2 AND t.archived_at IS NULL AND y.account_id = ?3"
+    " AND y.deleted_at IS NULL";
 static const char SQL_NOTIF_INSERT[] =
     "INSERT INTO notifications (id, account_id, system_id, template_id, created_by, type,"
     " title, runtime_title, runtime_description, button_text, button_url, start_at, end_at,"
-    " created_at, cancelled_at, targeted, started_seq) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 WHERE EXISTS (SELECT 1 FROM templates t JOIN systems y"
-    " ON y.id = t.system_id WHERE t.id = ?4 AND t.system_id = ?3 AND t.archived_at IS NULL"
-    " AND y.account_id = ?2 AND y.deleted_at IS NULL)";
+    " created_at, cancelled_at, targeted, started_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char SQL_TEMPLATE_LOCK[] =
     "UPDATE templates SET locked_at = ?2 WHERE id = ?1 AND locked_at IS NULL";
 static const char SQL_NOTIF_USER[] =
@@ -65,17 +69,38 @@ static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n, 
            hd_sq_bind_size(st, 16, targeted) || hd_sq_bind_time(st, 17, started);
 }
 
-/* The notification row, then the template's lock (a no-op once locked). */
+/* HD_E_NOT_FOUND unless n may be inserted (SQL_NOTIF_CHECK); *locked: its template is locked. */
+static int check_owners(struct hd_store *s, const struct hd_notification *n, bool *locked)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_CHECK);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, n->template_id) || hd_sq_bind_text(st, 2, n->system_id) ||
+        hd_sq_bind_text(st, 3, n->account_id))
+        return hd_sq_bind_failed(s, st, "notification check");
+    int rc = sqlite3_step(st);
+    int err = rc == SQLITE_ROW    ? 0
+              : rc == SQLITE_DONE ? HD_E_NOT_FOUND
+                                  : hd_sq_fail(s, "notification check");
+    *locked = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+    hd_sq_done(st);
+    return err;
+}
+
+/* The notification row, then the template's lock unless it is locked already. */
 static int insert_notification_row(struct hd_store *s, const struct hd_notification *n,
                                    size_t n_users, int64_t started)
 {
+    bool locked;
+    int err = check_owners(s, n, &locked);
+    if (err)
+        return err;
     sqlite3_stmt *ins = hd_sq_stmt(s, SQL_NOTIF_INSERT), *lock = hd_sq_stmt(s, SQL_TEMPLATE_LOCK);
     if (!ins || !lock)
         return HD_E_STORAGE;
     if (bind_notification(ins, n, n_users, started))
         return hd_sq_bind_failed(s, ins, "notification insert");
-    int err = hd_sq_run_changed(s, ins, "notification insert");
-    if (err)
+    if ((err = hd_sq_run(s, ins, "notification insert")) || locked)
         return err;
     if (hd_sq_bind_text(lock, 1, n->template_id) || hd_sq_bind_i64(lock, 2, n->created_at))
         return hd_sq_bind_failed(s, lock, "template lock");

@@ -46,6 +46,12 @@ int hd_store_batch_end(struct hd_store *s, bool commit) HD_WUR;
  * that error, and the batch goes on. The calls it makes share its one savepoint. */
 int hd_store_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                           const void *arg) HD_WUR;
+/* Inside a batch: runs body(s, arg) like hd_store_in_savepoint (the calls it makes, and the
+ * first of them to fail, are the job's), but without a savepoint of its own, which costs less:
+ * if it fails, its changes so far stay in the batch, and the caller must roll the batch back
+ * whole (hd_store_batch_end with commit false). */
+int hd_store_in_job(struct hd_store *s, int (*body)(struct hd_store *, const void *),
+                    const void *arg) HD_WUR;
 
 /* The server's own HS256 secret for API tokens: created on first call, then stable. */
 #define HD_SECRET_LEN 32

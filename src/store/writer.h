@@ -11,8 +11,11 @@
 #include "store/store.h"
 
 struct hd_write_job {
-    /* On the writer thread, inside the batch and a savepoint of its own: 0, or an error (then
-     * all of this job's changes, and only they, are undone). */
+    /* On the writer thread, inside the batch: 0, or an error (then all of this job's changes,
+     * and only they, are undone). It may run twice: when a job of its batch fails, the batch
+     * is rolled back and run again, each job in a savepoint of its own. So run() changes
+     * nothing but the store and fields of its job that each run sets afresh; whatever else
+     * it causes (scheduling, publishing) waits for done(). */
     int (*run)(struct hd_store *s, struct hd_write_job *job);
     /* On the writer thread, after the batch: err is run's error, or the commit's. The job may be
      * freed here or later; the writer no longer touches it. */
