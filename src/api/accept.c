@@ -7,13 +7,13 @@
  * connection, which answers: 202, or the first answer to the key, or an error. */
 #include "api/accept.h"
 
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/app.h"
 #include "api/events.h"
+#include "auth/secret.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "http/http.h"
@@ -55,9 +55,9 @@ static const char *idempotency_key(const struct hd_req *req, struct hd_res *res,
 
 /* Replays record, or refuses a key reused with another body. */
 static void answer_from_record(struct hd_res *res, const struct hd_idempotent *r,
-                               const unsigned char hash[SHA256_DIGEST_LENGTH])
+                               const unsigned char hash[HD_SHA256_LEN])
 {
-    if (memcmp(r->body_hash, hash, SHA256_DIGEST_LENGTH) != 0) {
+    if (memcmp(r->body_hash, hash, HD_SHA256_LEN) != 0) {
         hd_res_error(res, HD_E_CONFLICT,
                      "This Idempotency-Key was already used with a different body; use a new key "
                      "for a new notification.",
@@ -87,8 +87,8 @@ int hd_accept_replay(struct hd_req *req, struct hd_res *res)
         return 0;
     if (err)
         return err;
-    unsigned char hash[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)req->body.ptr, req->body.len, hash);
+    unsigned char hash[HD_SHA256_LEN];
+    hd_sha256(req->body.ptr, req->body.len, hash);
     answer_from_record(res, &r, hash);
     return 1;
 }
@@ -216,7 +216,7 @@ int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
     j->record.status = 202;
     j->record.response = copy(j->arena, a->answer);
     j->record.created_at = a->n->created_at;
-    SHA256((const unsigned char *)req->body.ptr, req->body.len, j->record.body_hash);
+    hd_sha256(req->body.ptr, req->body.len, j->record.body_hash);
     j->write.run = job_run;
     j->write.done = job_done;
     j->conn = hd_req_suspend(req);

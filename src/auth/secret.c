@@ -81,9 +81,14 @@ static void sha256_two(const void *a, size_t alen, const void *b, size_t blen,
         crypto_failed("SHA-256");
 }
 
+void hd_sha256(const void *data, size_t len, unsigned char out[HD_SHA256_LEN])
+{
+    sha256_two(data, len, "", 0, out);
+}
+
 void hd_secret_hash(const char *secret, size_t len, unsigned char out[HD_SHA256_LEN])
 {
-    sha256_two(secret, len, "", 0, out);
+    hd_sha256(secret, len, out);
 }
 
 bool hd_secret_matches(const char *secret, size_t len, const unsigned char hash[HD_SHA256_LEN])

@@ -16,6 +16,8 @@
 void hd_secret_new_client_id(char out[HD_CLIENT_ID_BUF]);
 void hd_secret_new(char out[HD_SECRET_TEXT_BUF]);
 void hd_secret_hash(const char *secret, size_t len, unsigned char out[HD_SHA256_LEN]);
+/* SHA-256 of any bytes (len may be 0). */
+void hd_sha256(const void *data, size_t len, unsigned char out[HD_SHA256_LEN]);
 /* Constant-time: true when SHA-256(secret) equals hash. */
 bool hd_secret_matches(const char *secret, size_t len, const unsigned char hash[HD_SHA256_LEN]);
 void hd_hmac_sha256(const unsigned char *key, size_t keylen, const void *data, size_t len,

@@ -14,9 +14,9 @@
 struct account_job {
     struct hd_write_job write;
     struct hd_account account;
-    int fail_with;           /* returned after the insert, so the insert must be undone */
-    sem_t *hold;             /* when set, run() waits on it: what is submitted meanwhile */
-    atomic_int runs, dones;  /* forms the next batch */
+    int fail_with;          /* returned after the insert, so the insert must be undone */
+    sem_t *hold;            /* when set, run() waits on it: what is submitted meanwhile */
+    atomic_int runs, dones; /* forms the next batch */
     int verdict;
     sem_t *finished;
 };
