@@ -34,6 +34,33 @@ static char *event_data(const char *kind, const struct hd_notification *n)
     return text;
 }
 
+/* WHATWG SSE: the event id, its type and one data line (compact JSON has no newline). */
+#define SSE_EVENT "id: %lld\nevent: %s\ndata: %s\n\n"
+
+/* What an event's text is made of, copied into the event's arena. */
+struct event_data {
+    const char *kind;
+    struct hd_notification n;
+};
+
+static const char *copy_str(struct hd_arena *ar, const char *s)
+{
+    return s ? hd_arena_strdup(ar, s) : NULL;
+}
+
+static struct hd_event_text *format_event(const struct hd_event *ev)
+{
+    const struct event_data *d = ev->data;
+    char *data = event_data(d->kind, &d->n); /* compact JSON: one line, as SSE data needs */
+    const char *body = data ? data : "{}";
+    int len = snprintf(NULL, 0, SSE_EVENT, (long long)ev->seq, d->kind, body);
+    struct hd_event_text *t = hd_xmalloc(sizeof(*t) + (size_t)len + 1);
+    t->len = (size_t)len;
+    snprintf(t->bytes, (size_t)len + 1, SSE_EVENT, (long long)ev->seq, d->kind, body);
+    free(data);
+    return t;
+}
+
 struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_notification *n,
                                  const char *const *users, size_t n_users,
                                  const char *const *audiences, size_t n_audiences)
@@ -45,8 +72,18 @@ struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_
     ev->audiences = copy_ids(ev->arena, audiences, n_audiences);
     ev->n_users = n_users;
     ev->n_audiences = n_audiences;
-    ev->text = hd_events_format(ev->arena, kind, seq, n);
-    ev->len = strlen(ev->text);
+    struct event_data *d = hd_arena_alloc(ev->arena, sizeof(*d));
+    d->kind = copy_str(ev->arena, kind);
+    d->n = *n;
+    d->n.created_by = copy_str(ev->arena, n->created_by);
+    d->n.type = copy_str(ev->arena, n->type);
+    d->n.title = copy_str(ev->arena, n->title);
+    d->n.runtime_title = copy_str(ev->arena, n->runtime_title);
+    d->n.runtime_description = copy_str(ev->arena, n->runtime_description);
+    d->n.button_text = copy_str(ev->arena, n->button_text);
+    d->n.button_url = copy_str(ev->arena, n->button_url);
+    ev->data = d;
+    ev->format = format_event;
     return ev;
 }
 
@@ -54,8 +91,7 @@ const char *hd_events_format(struct hd_arena *ar, const char *kind, int64_t seq,
                              const struct hd_notification *n)
 {
     char *data = event_data(kind, n); /* compact JSON: one line, as SSE data needs */
-    const char *text = hd_arena_printf(ar, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)seq,
-                                       kind, data ? data : "{}");
+    const char *text = hd_arena_printf(ar, SSE_EVENT, (long long)seq, kind, data ? data : "{}");
     free(data);
     return text;
 }

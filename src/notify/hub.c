@@ -82,9 +82,23 @@ void hd_event_ref(struct hd_event *ev)
 void hd_event_unref(struct hd_event *ev)
 {
     if (ev && atomic_fetch_sub(&ev->refs, 1) == 1) {
+        free(atomic_load(&ev->text));
         hd_arena_destroy(ev->arena);
         free(ev);
     }
+}
+
+const struct hd_event_text *hd_event_text(const struct hd_event *ev)
+{
+    struct hd_event *e = (struct hd_event *)ev; /* only text is written, once */
+    struct hd_event_text *t = atomic_load(&e->text), *none = NULL;
+    if (t)
+        return t;
+    t = ev->format(ev);
+    if (atomic_compare_exchange_strong(&e->text, &none, t))
+        return t;
+    free(t); /* another loop made it first */
+    return none;
 }
 
 struct hd_hub *hd_hub_create(void)
@@ -151,7 +165,8 @@ static void deliver_chain(struct node **table, const char *key, const struct hd_
         if (n->hash != h || strcmp(n->key, key) != 0 || c->last_seq >= ev->seq)
             continue;
         c->last_seq = ev->seq;
-        hd_stream_send(c->conn, ev->text, ev->len);
+        const struct hd_event_text *t = hd_event_text(ev);
+        hd_stream_send(c->conn, t->bytes, t->len);
     }
 }
 

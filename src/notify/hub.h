@@ -16,23 +16,36 @@
 
 #define HD_HUB_AUDIENCES_MAX 256 /* audiences indexed per client */
 
-/* One event as every client receives it: the SSE text and whom it is for. Immutable once
- * published; freed by the last hd_event_unref. */
+/* An event's SSE text, "id: …\nevent: …\ndata: …\n\n", of len bytes. */
+struct hd_event_text {
+    size_t len;
+    char bytes[];
+};
+
+/* One event as every client receives it: whom it is for, and its SSE text. Immutable once
+ * published (but for the text, made once); freed by the last hd_event_unref.
+ *
+ * The text is made by format(ev) the first time a loop has a client to send it to, so an
+ * event that no connected client is targeted by costs no formatting. Two loops may format it
+ * at once: the first to finish installs its text, the other frees its own. */
 struct hd_event {
     atomic_int refs;
     int64_t seq;
     char system_id[HD_SYSTEM_ID_BUF];
     const char **users, **audiences;
     size_t n_users, n_audiences;
-    const char *text; /* "id: …\nevent: …\ndata: …\n\n" */
-    size_t len;
-    struct hd_arena *arena; /* owns everything above */
+    struct hd_event_text *(*format)(const struct hd_event *ev); /* a malloc'd text */
+    const void *data;                                           /* what format reads */
+    _Atomic(struct hd_event_text *) text;                       /* NULL until made */
+    struct hd_arena *arena;                                     /* owns everything above but text */
 };
 
 /* A new event with one reference and an arena for its contents. */
 struct hd_event *hd_event_new(void);
 void hd_event_ref(struct hd_event *ev);
 void hd_event_unref(struct hd_event *ev);
+/* The event's text, made on first use (any thread). */
+const struct hd_event_text *hd_event_text(const struct hd_event *ev);
 
 struct hd_hub;
 struct hd_hub_client;
