@@ -12,6 +12,7 @@
 #include "store/sqlite_db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -340,6 +341,36 @@ int hd_sqlite_batch_end(struct hd_store *s, bool commit)
     if (err)
         hd_sq_rollback(s);
     return commit ? err : 0;
+}
+
+/* The WAL file exists from the connection's first read, and stays while any connection is
+ * open (the server holds its own for its life), so its descriptor stays the file's. Its
+ * directory entry is synced once, as SQLite's FULL mode would on creating it. */
+int hd_sqlite_defer_sync(struct hd_store *s, int *fd)
+{
+    char path[PATH_MAX];
+    const char *db = sqlite3_db_filename(s->db, "main");
+    *fd = -1;
+    if (!db || (size_t)snprintf(path, sizeof(path), "%s-wal", db) >= sizeof(path))
+        return HD_E_STORAGE;
+    int wal = open(path, O_RDONLY | O_CLOEXEC);
+    if (wal < 0) {
+        hd_log(HD_LOG_ERROR, "store: cannot open %s: %s", path, strerror(errno));
+        return HD_E_STORAGE;
+    }
+    char *slash = strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    int dir = open(slash ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool synced = dir >= 0 && fsync(dir) == 0;
+    if (dir >= 0)
+        close(dir);
+    if (!synced || exec_cached(s, "PRAGMA synchronous = NORMAL", "synchronous")) {
+        close(wal);
+        return HD_E_STORAGE;
+    }
+    *fd = wal;
+    return 0;
 }
 
 /* ---- opening, migrations ---- */

@@ -53,6 +53,13 @@ int hd_store_in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, con
 int hd_store_in_job(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                     const void *arg) HD_WUR;
 
+/* Pipelined durability for a writer: from now on this connection's commits return before they
+ * are on disk, and a commit is durable once fdatasync(*fd) has returned after it (from any
+ * thread); the caller closes *fd. *fd is -1 when commits stay durable by themselves
+ * (PostgreSQL). SQLite: synchronous NORMAL on this connection, and the WAL file's descriptor;
+ * the WAL is only ever written in order, so its sync makes every commit before it durable. */
+int hd_store_defer_sync(struct hd_store *s, int *fd) HD_WUR;
+
 /* The server's own HS256 secret for API tokens: created on first call, then stable. */
 #define HD_SECRET_LEN 32
 int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN]) HD_WUR;

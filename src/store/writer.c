@@ -1,13 +1,16 @@
 /* writer.c: a queue under a mutex, drained whole by the writer thread into one transaction, and
  * a min-heap of jobs due at a time (the scheduler's starts and ends), which join the batch that
- * follows their time. */
+ * follows their time. With a store whose commits can be synced apart (hd_store_defer_sync), a
+ * sync thread takes the committed batches, syncs once for all of them, and calls their done(). */
 #include "store/writer.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/mem.h"
@@ -20,6 +23,22 @@ struct timed {
     struct hd_write_job *job;
 };
 
+/* A committed batch waiting for the sync that makes it durable. */
+struct unsynced {
+    struct hd_write_job *jobs;
+    struct unsynced *next;
+};
+
+/* The sync thread and its queue of committed batches, oldest first. */
+struct syncer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct unsynced *head, *tail; /* under lock */
+    bool stopping;                /* under lock */
+    int fd;                       /* what to fdatasync; -1: commits are durable as they return */
+};
+
 struct hd_writer {
     pthread_t thread;
     pthread_mutex_t lock;
@@ -29,6 +48,7 @@ struct hd_writer {
     size_t nheap, capheap;
     bool stopping;          /* under lock */
     struct hd_store *store; /* the writer thread's alone */
+    struct syncer sync;
 };
 
 static void heap_push(struct hd_writer *w, struct timed t)
@@ -115,21 +135,18 @@ static int run_job(struct hd_store *s, const void *arg)
     return job->run(s, job);
 }
 
-/* Runs every job of the batch in one transaction; errs[i] gets job i's error. Without
+/* Runs every job of the batch in one transaction; each job's verdict is its error. Without
  * savepoints (guarded false) a failing job leaves its changes in the transaction: the batch is
  * then rolled back, and *redo says it must run again, guarded. Returns the commit's error. */
-static int run_jobs(struct hd_store *s, struct hd_write_job *batch, int *errs, bool guarded,
-                    bool *redo)
+static int run_jobs(struct hd_store *s, struct hd_write_job *batch, bool guarded, bool *redo)
 {
-    size_t n = 0;
     int begin = hd_store_batch_begin(s);
     *redo = false;
     for (struct hd_write_job *j = batch; j && !*redo; j = j->next) {
-        errs[n] = begin     ? begin
-                  : guarded ? hd_store_in_savepoint(s, run_job, j)
-                            : hd_store_in_job(s, run_job, j);
-        *redo = !guarded && !begin && errs[n];
-        n++;
+        j->verdict = begin     ? begin
+                     : guarded ? hd_store_in_savepoint(s, run_job, j)
+                               : hd_store_in_job(s, run_job, j);
+        *redo = !guarded && !begin && j->verdict;
     }
     if (begin)
         return begin;
@@ -137,17 +154,40 @@ static int run_jobs(struct hd_store *s, struct hd_write_job *batch, int *errs, b
     return *redo ? 0 : end;
 }
 
+/* Hands each job its verdict, in order. */
+static void finish(struct hd_write_job *batch, int commit)
+{
+    for (struct hd_write_job *j = batch, *next; j; j = next) {
+        next = j->next; /* done() may free j */
+        j->done(j, j->verdict ? j->verdict : commit);
+    }
+}
+
+static void sync_later(struct syncer *sy, struct hd_write_job *batch)
+{
+    struct unsynced *u = hd_xmalloc(sizeof(*u));
+    u->jobs = batch;
+    u->next = NULL;
+    pthread_mutex_lock(&sy->lock);
+    if (sy->tail)
+        sy->tail->next = u;
+    else
+        sy->head = u;
+    sy->tail = u;
+    pthread_cond_signal(&sy->wake);
+    pthread_mutex_unlock(&sy->lock);
+}
+
 /* Most batches have no failing job: they run without a savepoint per job, which halves what
  * SQLite copies. Only a batch where a job fails runs again with one savepoint per job, so that
  * the failing job is undone alone. */
 static void run_batch(struct hd_writer *w, struct hd_write_job *batch)
 {
-    int errs[BATCH_MAX];
     bool redo;
     int64_t started = hd_time_mono_ms();
-    int commit = run_jobs(w->store, batch, errs, false, &redo);
+    int commit = run_jobs(w->store, batch, false, &redo);
     if (redo)
-        commit = run_jobs(w->store, batch, errs, true, &redo);
+        commit = run_jobs(w->store, batch, true, &redo);
     size_t n = 0;
     for (struct hd_write_job *j = batch; j; j = j->next)
         n++;
@@ -155,12 +195,71 @@ static void run_batch(struct hd_writer *w, struct hd_write_job *batch)
         hd_log(HD_LOG_ERROR, "store: a group commit of %zu writes failed", n);
     hd_log(HD_LOG_DEBUG, "store: group commit of %zu writes in %lld ms", n,
            (long long)(hd_time_mono_ms() - started));
-    n = 0;
-    for (struct hd_write_job *j = batch, *next; j; j = next) {
-        next = j->next; /* done() may free j */
-        int err = errs[n++];
-        j->done(j, err ? err : commit);
+    if (commit || w->sync.fd < 0)
+        finish(batch, commit);
+    else
+        sync_later(&w->sync, batch);
+}
+
+/* Takes every committed batch, syncs once, then answers them; NULL once stopping and empty. */
+static struct unsynced *take_unsynced(struct syncer *sy)
+{
+    pthread_mutex_lock(&sy->lock);
+    while (!sy->head && !sy->stopping)
+        pthread_cond_wait(&sy->wake, &sy->lock);
+    struct unsynced *all = sy->head;
+    sy->head = sy->tail = NULL;
+    pthread_mutex_unlock(&sy->lock);
+    return all;
+}
+
+static void *syncer_main(void *arg)
+{
+    struct syncer *sy = arg;
+    for (struct unsynced *all; (all = take_unsynced(sy));) {
+        int err = 0;
+        if (fdatasync(sy->fd) != 0) {
+            hd_log(HD_LOG_ERROR, "store: syncing the write-ahead log failed: %s", strerror(errno));
+            err = HD_E_STORAGE;
+        }
+        for (struct unsynced *u = all, *next; u; u = next) {
+            next = u->next;
+            finish(u->jobs, err);
+            free(u);
+        }
     }
+    return NULL;
+}
+
+/* Starts the sync thread when the store lets commits be synced apart; else fd stays -1. */
+static void start_syncer(struct hd_writer *w)
+{
+    struct syncer *sy = &w->sync;
+    pthread_mutex_init(&sy->lock, NULL);
+    pthread_cond_init(&sy->wake, NULL);
+    if (hd_store_defer_sync(w->store, &sy->fd)) {
+        hd_log(HD_LOG_WARN, "store: each commit syncs by itself (the log cannot be synced apart)");
+        sy->fd = -1;
+    }
+    if (sy->fd >= 0 && pthread_create(&sy->thread, NULL, syncer_main, sy) != 0) {
+        hd_log(HD_LOG_WARN, "store: no sync thread: each commit syncs by itself");
+        close(sy->fd);
+        sy->fd = -1;
+    }
+}
+
+static void stop_syncer(struct syncer *sy)
+{
+    if (sy->fd >= 0) {
+        pthread_mutex_lock(&sy->lock);
+        sy->stopping = true;
+        pthread_cond_signal(&sy->wake);
+        pthread_mutex_unlock(&sy->lock);
+        pthread_join(sy->thread, NULL);
+        close(sy->fd);
+    }
+    pthread_mutex_destroy(&sy->lock);
+    pthread_cond_destroy(&sy->wake);
 }
 
 static void *writer_main(void *arg)
@@ -180,7 +279,9 @@ struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t err
     }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
+    start_syncer(w);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        stop_syncer(&w->sync);
         hd_store_close(w->store);
         free(w);
         return NULL;
@@ -221,6 +322,7 @@ void hd_writer_stop(struct hd_writer *w)
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
+    stop_syncer(&w->sync); /* answers every committed batch first */
     /* jobs not yet due are abandoned (the store still knows what is pending) */
     while (w->nheap) {
         struct hd_write_job *j = heap_pop(w);

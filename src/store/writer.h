@@ -1,7 +1,9 @@
 /* writer.h: group commit. One thread owns a store connection and runs the write jobs that event
- * loops hand it, many per transaction: while one batch is being committed (a disk sync), the
- * next fills up. A job's done() is called only after its batch is durably committed (or failed),
- * so an answer built there never acknowledges what a crash could lose. */
+ * loops hand it, many per transaction: while one batch is being committed, the next fills up.
+ * On SQLite the disk sync is pipelined: a second thread syncs the WAL while the writer already
+ * runs the next batch, and one sync makes every batch committed before it durable. A job's
+ * done() is called only after its batch is durably committed (or failed), so an answer built
+ * there never acknowledges what a crash could lose; it runs on the writer or the sync thread. */
 #ifndef HD_STORE_WRITER_H
 #define HD_STORE_WRITER_H
 
@@ -17,10 +19,12 @@ struct hd_write_job {
      * nothing but the store and fields of its job that each run sets afresh; whatever else
      * it causes (scheduling, publishing) waits for done(). */
     int (*run)(struct hd_store *s, struct hd_write_job *job);
-    /* On the writer thread, after the batch: err is run's error, or the commit's. The job may be
-     * freed here or later; the writer no longer touches it. */
+    /* After the batch is durable (on the writer or the sync thread, in commit order): err is
+     * run's error, or the commit's (or the sync's). The job may be freed here or later; the
+     * writer no longer touches it. */
     void (*done)(struct hd_write_job *job, int err);
     struct hd_write_job *next;
+    int verdict; /* the writer's own: run's error, kept until done() */
 };
 
 struct hd_writer;
