@@ -373,6 +373,21 @@ int hd_sqlite_defer_sync(struct hd_store *s, int *fd)
     return 0;
 }
 
+/* BEGIN (deferred) takes no lock: the first read starts the snapshot, COMMIT ends it. */
+int hd_sqlite_read_begin(struct hd_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        return HD_E_STORAGE; /* inside another transaction */
+    return exec_cached(s, "BEGIN", "read begin");
+}
+
+int hd_sqlite_read_end(struct hd_store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return 0;
+    return exec_cached(s, SQL_COMMIT, "read end");
+}
+
 /* ---- opening, migrations ---- */
 
 static int mkdir_p(const char *dir)

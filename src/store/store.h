@@ -60,6 +60,13 @@ int hd_store_in_job(struct hd_store *s, int (*body)(struct hd_store *, const voi
  * the WAL is only ever written in order, so its sync makes every commit before it durable. */
 int hd_store_defer_sync(struct hd_store *s, int *fd) HD_WUR;
 
+/* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
+ * snapshot and share its locks (SQLite: one read transaction instead of one per statement).
+ * Only reads may run in between; end it before handing the thread back to its loop.
+ * PostgreSQL: nothing (each read is one round trip anyway). */
+int hd_store_read_begin(struct hd_store *s) HD_WUR;
+int hd_store_read_end(struct hd_store *s) HD_WUR;
+
 /* The server's own HS256 secret for API tokens: created on first call, then stable. */
 #define HD_SECRET_LEN 32
 int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN]) HD_WUR;

@@ -18,6 +18,8 @@
       (struct hd_store * s, int (*body)(struct hd_store *, const void *), const void *arg),        \
       (s, body, arg))                                                                              \
     X(defer_sync, (struct hd_store * s, int *fd), (s, fd))                                         \
+    X(read_begin, (struct hd_store * s), (s))                                                      \
+    X(read_end, (struct hd_store * s), (s))                                                        \
     X(server_secret, (struct hd_store * s, unsigned char out[HD_SECRET_LEN]), (s, out))            \
     X(account_insert, (struct hd_store * s, const struct hd_account *a), (s, a))                   \
     X(account_first, (struct hd_store * s, struct hd_arena * ar, struct hd_account * out),         \

@@ -853,3 +853,26 @@ Test(store, notification_send_that_fails_keeps_nothing)
     cr_expect_str_eq(ev[0].n.id, ok.id);
     cr_expect_str_eq(ev[1].n.id, next.id);
 }
+
+/* Reads grouped with hd_store_read_begin/end: they work as alone, and afterwards the connection
+ * writes again (no transaction is left open). On SQLite they also share one snapshot: a system
+ * another connection adds meanwhile shows only after the end. */
+Test(store, reads_in_one_snapshot)
+{
+    seed();
+    struct hd_system added = system_named("added"), got;
+    cr_assert_eq(hd_store_read_begin(store), 0);
+    cr_assert_eq(hd_store_system_get(store, mine.id, sys.id, ar, &got), 0);
+    struct hd_store *second;
+    char err[256] = "";
+    cr_assert_eq(hd_store_open(location, &second, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(hd_store_system_insert(second, &added), 0);
+    hd_store_close(second);
+    int during = hd_store_system_get(store, mine.id, added.id, ar, &got);
+    cr_assert_eq(hd_store_read_end(store), 0);
+    if (!fixture_on_pg())
+        cr_expect_eq(during, HD_E_NOT_FOUND, "the snapshot is the one the first read took");
+    cr_expect_eq(hd_store_system_get(store, mine.id, added.id, ar, &got), 0);
+    struct hd_system mine_too = system_named("mine too");
+    cr_expect_eq(hd_store_system_insert(store, &mine_too), 0);
+}
