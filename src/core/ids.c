@@ -56,12 +56,18 @@ void hd_id_hex(char *out, size_t nbytes)
     hd_hex_encode(out, raw, nbytes);
 }
 
+/* 8-4-4-4-12 lowercase hex digits. */
 static void uuid_format(char out[HD_UUID_BUF], const unsigned char b[16])
 {
-    char hex[33];
-    hd_hex_encode(hex, b, 16);
-    snprintf(out, HD_UUID_BUF, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-             hex + 20);
+    static const char digits[] = "0123456789abcdef";
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = digits[b[i] >> 4];
+        *p++ = digits[b[i] & 15];
+    }
+    *p = '\0';
 }
 
 void hd_id_uuid4(char out[HD_UUID_BUF])

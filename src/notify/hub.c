@@ -173,8 +173,16 @@ static void deliver_chain(struct node **table, const char *key, const struct hd_
 void hd_hub_deliver(struct hd_hub *hub, const struct hd_event *ev)
 {
     char key[HD_SYSTEM_ID_BUF + 260];
+    if (!hub->count)
+        return; /* no client on this loop */
+    size_t sys = strlen(ev->system_id);
+    memcpy(key, ev->system_id, sys);
+    key[sys] = '/';
     for (size_t i = 0; i < ev->n_users; i++) {
-        snprintf(key, sizeof(key), "%s/%s", ev->system_id, ev->users[i]);
+        size_t len = strlen(ev->users[i]);
+        if (sys + 1 + len >= sizeof(key))
+            continue; /* longer than any end-user id herald accepts: no client has it */
+        memcpy(key + sys + 1, ev->users[i], len + 1);
         deliver_chain(hub->users, key, ev);
     }
     for (size_t i = 0; i < ev->n_audiences; i++)
