@@ -2,9 +2,9 @@
  *
  * The handler copies what it prepared into a job that owns its memory (an arena), suspends the
  * request and submits the job. On the writer thread the job records the Idempotency-Key (if any)
- * and the notification in one savepoint; a concurrent retry that recorded the same key first
- * makes this job undo itself. After the commit the job is posted back to the loop that owns the
- * connection, which answers: 202, or the first answer to the key, or an error. */
+ * and the notification as one unit; a concurrent retry that recorded the same key first makes
+ * this job undo itself. Once the commit is on disk the job is posted back to the loop that owns
+ * the connection, which answers: 202, or the first answer to the key, or an error. */
 #include "api/accept.h"
 
 #include <stdio.h>
@@ -122,7 +122,8 @@ static void copy_notification(struct hd_arena *ar, const struct hd_notification 
 }
 
 /* Writer thread: the key first, so that a concurrent retry that got there first stops this
- * job before it writes anything (the savepoint undoes the key if the insert fails). */
+ * job before it writes anything (the job is undone whole if the insert fails). It may run twice
+ * (store/writer.h): it sets j->seq afresh and leaves the rest to job_done. */
 static int job_run(struct hd_store *s, struct hd_write_job *w)
 {
     struct job *j = (struct job *)w;
@@ -177,7 +178,8 @@ static void job_on_loop(struct hd_loop_task *t)
     job_free(j);
 }
 
-/* Writer thread, after the commit: hand the verdict to the connection's own loop. */
+/* Once the batch is durable (on the writer or its sync thread): schedule what is still to come,
+ * and hand the verdict to the connection's own loop. */
 static void job_done(struct hd_write_job *w, int err)
 {
     struct job *j = (struct job *)w;

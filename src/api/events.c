@@ -136,7 +136,8 @@ struct fire {
 };
 
 /* Writer thread: the event row, then what the event needs to be routed (unless a relay
- * delivers every event: then only its end is scheduled, from its start). */
+ * delivers every event: then only its end is scheduled, from its start). It may run twice
+ * (store/writer.h): each run starts afresh; publishing and scheduling wait for fire_done. */
 static int fire_run(struct hd_store *s, struct hd_write_job *w)
 {
     struct fire *f = (struct fire *)w;
