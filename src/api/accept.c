@@ -95,32 +95,6 @@ int hd_accept_replay(struct hd_req *req, struct hd_res *res)
 
 /* ---- the job ---- */
 
-static const char *copy(struct hd_arena *ar, const char *s)
-{
-    return hd_arena_strdup(ar, s);
-}
-
-static const char **copy_list(struct hd_arena *ar, const char *const *list, size_t n)
-{
-    const char **out = hd_arena_alloc(ar, (n + 1) * sizeof(*out));
-    for (size_t i = 0; i < n; i++)
-        out[i] = copy(ar, list[i]);
-    return out;
-}
-
-static void copy_notification(struct hd_arena *ar, const struct hd_notification *from,
-                              struct hd_notification *to)
-{
-    *to = *from;
-    to->created_by = copy(ar, from->created_by);
-    to->type = copy(ar, from->type);
-    to->title = copy(ar, from->title);
-    to->runtime_title = copy(ar, from->runtime_title);
-    to->runtime_description = copy(ar, from->runtime_description);
-    to->button_text = copy(ar, from->button_text);
-    to->button_url = copy(ar, from->button_url);
-}
-
 /* Writer thread: the key first, so that a concurrent retry that got there first stops this
  * job before it writes anything (the job is undone whole if the insert fails). It may run twice
  * (store/writer.h): it sets j->seq afresh and leaves the rest to job_done. */
@@ -208,15 +182,15 @@ int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
     int err;
     j->arena = hd_arena_create();
     j->app = app;
-    copy_notification(j->arena, a->n, &j->n);
-    j->users = copy_list(j->arena, a->users, a->n_users);
-    j->audiences = copy_list(j->arena, a->audiences, a->n_audiences);
+    hd_notification_copy(j->arena, a->n, &j->n);
+    j->users = hd_arena_strdup_list(j->arena, a->users, a->n_users);
+    j->audiences = hd_arena_strdup_list(j->arena, a->audiences, a->n_audiences);
     j->n_users = a->n_users;
     j->n_audiences = a->n_audiences;
-    j->account_id = copy(j->arena, req->who.account_id);
-    j->idem_key = copy(j->arena, idempotency_key(req, NULL, &err));
+    j->account_id = hd_arena_strdup(j->arena, req->who.account_id);
+    j->idem_key = hd_arena_strdup(j->arena, idempotency_key(req, NULL, &err));
     j->record.status = 202;
-    j->record.response = copy(j->arena, a->answer);
+    j->record.response = hd_arena_strdup(j->arena, a->answer);
     j->record.created_at = a->n->created_at;
     hd_sha256(req->body.ptr, req->body.len, j->record.body_hash);
     j->write.run = job_run;

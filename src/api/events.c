@@ -16,14 +16,6 @@
  * the next, so memory does not grow with notifications that end in a month. */
 #define HORIZON_MS (3600 * 1000LL)
 
-static const char **copy_ids(struct hd_arena *ar, const char *const *ids, size_t n)
-{
-    const char **out = hd_arena_alloc(ar, (n + 1) * sizeof(*out));
-    for (size_t i = 0; i < n; i++)
-        out[i] = hd_arena_strdup(ar, ids[i]);
-    return out;
-}
-
 static char *event_data(const char *kind, const struct hd_notification *n)
 {
     struct hd_feed_item item = {.n = *n};
@@ -43,22 +35,24 @@ struct event_data {
     struct hd_notification n;
 };
 
-static const char *copy_str(struct hd_arena *ar, const char *s)
+/* The SSE text of one event about n, malloc'd. */
+static struct hd_event_text *event_text(const char *kind, int64_t seq,
+                                        const struct hd_notification *n)
 {
-    return s ? hd_arena_strdup(ar, s) : NULL;
+    char *data = event_data(kind, n); /* compact JSON: one line, as SSE data needs */
+    const char *body = data ? data : "{}";
+    int len = snprintf(NULL, 0, SSE_EVENT, (long long)seq, kind, body);
+    struct hd_event_text *t = hd_xmalloc(sizeof(*t) + (size_t)len + 1);
+    t->len = (size_t)len;
+    snprintf(t->bytes, (size_t)len + 1, SSE_EVENT, (long long)seq, kind, body);
+    free(data);
+    return t;
 }
 
 static struct hd_event_text *format_event(const struct hd_event *ev)
 {
     const struct event_data *d = ev->data;
-    char *data = event_data(d->kind, &d->n); /* compact JSON: one line, as SSE data needs */
-    const char *body = data ? data : "{}";
-    int len = snprintf(NULL, 0, SSE_EVENT, (long long)ev->seq, d->kind, body);
-    struct hd_event_text *t = hd_xmalloc(sizeof(*t) + (size_t)len + 1);
-    t->len = (size_t)len;
-    snprintf(t->bytes, (size_t)len + 1, SSE_EVENT, (long long)ev->seq, d->kind, body);
-    free(data);
-    return t;
+    return event_text(d->kind, ev->seq, &d->n);
 }
 
 struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_notification *n,
@@ -68,20 +62,13 @@ struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_
     struct hd_event *ev = hd_event_new();
     ev->seq = seq;
     memcpy(ev->system_id, n->system_id, sizeof(ev->system_id));
-    ev->users = copy_ids(ev->arena, users, n_users);
-    ev->audiences = copy_ids(ev->arena, audiences, n_audiences);
+    ev->users = hd_arena_strdup_list(ev->arena, users, n_users);
+    ev->audiences = hd_arena_strdup_list(ev->arena, audiences, n_audiences);
     ev->n_users = n_users;
     ev->n_audiences = n_audiences;
     struct event_data *d = hd_arena_alloc(ev->arena, sizeof(*d));
-    d->kind = copy_str(ev->arena, kind);
-    d->n = *n;
-    d->n.created_by = copy_str(ev->arena, n->created_by);
-    d->n.type = copy_str(ev->arena, n->type);
-    d->n.title = copy_str(ev->arena, n->title);
-    d->n.runtime_title = copy_str(ev->arena, n->runtime_title);
-    d->n.runtime_description = copy_str(ev->arena, n->runtime_description);
-    d->n.button_text = copy_str(ev->arena, n->button_text);
-    d->n.button_url = copy_str(ev->arena, n->button_url);
+    d->kind = hd_arena_strdup(ev->arena, kind);
+    hd_notification_copy(ev->arena, n, &d->n);
     ev->data = d;
     ev->format = format_event;
     return ev;
@@ -90,9 +77,9 @@ struct hd_event *hd_events_build(const char *kind, int64_t seq, const struct hd_
 const char *hd_events_format(struct hd_arena *ar, const char *kind, int64_t seq,
                              const struct hd_notification *n)
 {
-    char *data = event_data(kind, n); /* compact JSON: one line, as SSE data needs */
-    const char *text = hd_arena_printf(ar, SSE_EVENT, (long long)seq, kind, data ? data : "{}");
-    free(data);
+    struct hd_event_text *t = event_text(kind, seq, n);
+    const char *text = hd_arena_strndup(ar, t->bytes, t->len);
+    free(t);
     return text;
 }
 

@@ -100,6 +100,15 @@ char *hd_arena_strdup(struct hd_arena *a, const char *s)
     return s ? hd_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+const char **hd_arena_strdup_list(struct hd_arena *a, const char *const *list, size_t n)
+{
+    const char **out = hd_arena_alloc(a, (n + 1) * sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = hd_arena_strdup(a, list[i]);
+    out[n] = NULL;
+    return out;
+}
+
 char *hd_arena_slice(struct hd_arena *a, struct hd_slice s)
 {
     return hd_arena_strndup(a, s.ptr, s.len);

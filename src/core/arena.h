@@ -22,6 +22,8 @@ void *hd_arena_alloc(struct hd_arena *a, size_t n);
 /* Returns a NUL-terminated copy. */
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
 char *hd_arena_strdup(struct hd_arena *a, const char *s);
+/* A copy of n strings (and a NULL after them), each copied too. */
+const char **hd_arena_strdup_list(struct hd_arena *a, const char *const *list, size_t n);
 char *hd_arena_slice(struct hd_arena *a, struct hd_slice s);
 char *hd_arena_printf(struct hd_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

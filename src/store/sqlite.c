@@ -75,10 +75,8 @@ sqlite3_stmt *hd_sq_stmt(struct hd_store *s, const char *sql)
 
 /* ---- errors ---- */
 
-/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
- * message names tables and columns, never bound values. */
-/* A failed statement inside a job undoes the job, whatever the job does next (as on PostgreSQL,
- * where it aborts the transaction up to the job's savepoint). */
+/* A failed call inside a job undoes the job, whatever the job does next (as on PostgreSQL, where
+ * a failed statement aborts the transaction up to the job's savepoint). */
 static int failed(struct hd_store *s, int err)
 {
     if (s->in_job && !s->job_undo)
@@ -86,6 +84,8 @@ static int failed(struct hd_store *s, int err)
     return err;
 }
 
+/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
+ * message names tables and columns, never bound values. */
 int hd_sq_fail(struct hd_store *s, const char *what)
 {
     int ext = sqlite3_extended_errcode(s->db);
@@ -277,12 +277,8 @@ static int in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const
 int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg)
 {
-    if (s->in_job) {
-        int err = body(s, arg);
-        if (err && !s->job_undo)
-            s->job_undo = err;
-        return err;
-    }
+    if (s->in_job)
+        return failed(s, body(s, arg));
     if (!sqlite3_get_autocommit(s->db))
         return in_savepoint(s, body, arg);
     int err = hd_sq_begin(s);

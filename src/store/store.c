@@ -65,6 +65,19 @@ int hd_store_migrate(const char *dir, long current, hd_migration_apply apply, vo
     return 0;
 }
 
+void hd_notification_copy(struct hd_arena *ar, const struct hd_notification *from,
+                          struct hd_notification *to)
+{
+    *to = *from;
+    to->created_by = hd_arena_strdup(ar, from->created_by);
+    to->type = hd_arena_strdup(ar, from->type);
+    to->title = hd_arena_strdup(ar, from->title);
+    to->runtime_title = hd_arena_strdup(ar, from->runtime_title);
+    to->runtime_description = hd_arena_strdup(ar, from->runtime_description);
+    to->button_text = hd_arena_strdup(ar, from->button_text);
+    to->button_url = hd_arena_strdup(ar, from->button_url);
+}
+
 int hd_store_preview_sample(struct hd_store *s, const char *system_id, const char *const *ids,
                             size_t n, struct hd_arena *ar, struct hd_end_user *sample,
                             size_t *n_sample)

@@ -343,6 +343,9 @@ struct hd_notification {
     int64_t cancelled_at; /* 0 unless cancelled */
     int64_t targeted;     /* people reached at send time: see hd_store_notification_insert */
 };
+/* to = from, with every string copied into ar. */
+void hd_notification_copy(struct hd_arena *ar, const struct hd_notification *from,
+                          struct hd_notification *to);
 /* Stores the notification and its targets in one transaction; returns after commit, and locks
  * the template (SPEC §1). end_user_ids and audience_ids are deduplicated by the caller (a
  * duplicate is HD_E_CONFLICT). HD_E_NOT_FOUND, storing nothing, unless the template is an
