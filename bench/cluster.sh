@@ -33,7 +33,7 @@ ulimit -n "$(ulimit -Hn)"
 start() {
   local name=$1
   shift
-  build/herald serve --listen 127.0.0.1:0 "$@" --workers 1 --access-log 0 \
+  build/herald serve --listen 127.0.0.1:0 "$@" --workers 1 --access-log 0 --rate-limit 100000000 \
     --max-connections 100000 >"$tmp/$name.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do grep -q 'listening on' "$tmp/$name.out" && break; sleep 0.1; done

@@ -15,7 +15,7 @@ cc -O2 -Wall -o build/idle_conns bench/idle_conns.c
 
 data=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
-build/herald serve --listen 127.0.0.1:$port --data "$data" --access-log 0 \
+build/herald serve --listen 127.0.0.1:$port --data "$data" --access-log 0 --rate-limit 100000000 \
   --max-connections 100000 >"$data/out.txt" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT

@@ -39,6 +39,8 @@ static const struct directive directives[] = {
     D_NUM("idle-timeout-ms", INT, idle_timeout_ms, 100, 3600000, "keep-alive idle time"),
     D_NUM("write-timeout-ms", INT, write_timeout_ms, 100, 600000, "time for a client to read"),
     D_NUM("shutdown-grace-ms", INT, shutdown_grace_ms, 0, 600000, "drain time on SIGTERM"),
+    D_NUM("rate-limit", INT, rate_limit, 0, 100000000,
+          "triggers per API key per minute, per node (0: no limit)"),
     D_NUM("access-log", BOOL, access_log, 0, 1, "one line per request on stdout (1 or 0)"),
     D_STR("log-level", log_level, "error, warn, info or debug"),
 };
@@ -57,6 +59,7 @@ void hd_config_defaults(struct hd_config *c)
     c->idle_timeout_ms = 75000;
     c->write_timeout_ms = 30000;
     c->shutdown_grace_ms = 5000;
+    c->rate_limit = 6000;
     c->access_log = true;
 }
 

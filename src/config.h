@@ -21,6 +21,7 @@ struct hd_config {
     int max_conns;
     int request_timeout_ms, idle_timeout_ms, write_timeout_ms;
     int shutdown_grace_ms;
+    int rate_limit; /* triggers per API key per minute; 0 = none */
     bool access_log;
     char log_level[16];
 };

@@ -277,6 +277,8 @@ int hd_server_run(const struct hd_config *cfg)
         .cfg = cfg, .started_at = hd_time_now_ms(), .conns_open = &conns_open, .napps = (size_t)n};
     shared.apps = hd_xcalloc((size_t)n, sizeof(*shared.apps));
     shared.throttle = hd_throttle_create(10, 60 * 1000);
+    if (cfg->rate_limit)
+        shared.rate_limit = hd_throttle_create((unsigned)cfg->rate_limit, 60 * 1000);
     sigset_t set;
     block_signals(&set);
     int port = 0, started = 0, rc = open_listeners(cfg, w, n, &port);
@@ -317,6 +319,7 @@ int hd_server_run(const struct hd_config *cfg)
             close(w[i].listen_fd);
     }
     hd_throttle_destroy(shared.throttle);
+    hd_throttle_destroy(shared.rate_limit);
     free(shared.apps);
     free(w);
     hd_log(HD_LOG_INFO, "stopped");

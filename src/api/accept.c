@@ -30,6 +30,7 @@ struct job {
     size_t n_users, n_audiences;
     const char *account_id, *idem_key; /* idem_key NULL without an Idempotency-Key */
     struct hd_idempotent record;       /* the 202 as it will be replayed */
+    struct hd_throttle_state limit;    /* for the answer's RateLimit headers */
     int64_t seq;                       /* its start event, when it starts at once */
     int err;                           /* the writer's verdict */
 };
@@ -51,6 +52,15 @@ static const char *idempotency_key(const struct hd_req *req, struct hd_res *res,
                      NULL);
     *err = HD_E_BAD_REQUEST;
     return NULL;
+}
+
+void hd_accept_limit_headers(struct hd_res *res, const struct hd_throttle_state *limit)
+{
+    if (!limit->limit)
+        return;
+    hd_res_headerf(res, "RateLimit-Limit", "%u", limit->limit);
+    hd_res_headerf(res, "RateLimit-Remaining", "%u", limit->remaining);
+    hd_res_headerf(res, "RateLimit-Reset", "%d", limit->reset_s);
 }
 
 /* Replays record, or refuses a key reused with another body. */
@@ -124,6 +134,7 @@ static void job_free(struct job *j)
 static void job_answer(struct hd_res *res, void *arg)
 {
     struct job *j = arg;
+    hd_accept_limit_headers(res, &j->limit);
     if (!j->err) {
         hd_app_count(&j->app->counters.triggers);
         hd_res_headerf(res, "Location", "/v1/notifications/%s", j->n.id);
@@ -189,6 +200,7 @@ int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
     j->n_audiences = a->n_audiences;
     j->account_id = hd_arena_strdup(j->arena, req->who.account_id);
     j->idem_key = hd_arena_strdup(j->arena, idempotency_key(req, NULL, &err));
+    j->limit = a->limit;
     j->record.status = 202;
     j->record.response = hd_arena_strdup(j->arena, a->answer);
     j->record.created_at = a->n->created_at;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/throttle.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "store/store.h"
@@ -20,8 +21,12 @@ struct hd_accept {
     size_t n_users;
     const char *const *audiences;
     size_t n_audiences;
-    const char *answer; /* JSON text of the 202 body */
+    const char *answer;             /* JSON text of the 202 body */
+    struct hd_throttle_state limit; /* the key's rate limit (limit 0: none), for its headers */
 };
+
+/* RateLimit-Limit, -Remaining and -Reset (nothing when limit is 0: no limit). */
+void hd_accept_limit_headers(struct hd_res *res, const struct hd_throttle_state *limit);
 
 /* Answers a retry from the stored record when the request carries an Idempotency-Key that was
  * seen before: returns 1 (answered: the replay, or 409 for another body), 0 to go on, or an

@@ -25,9 +25,10 @@ struct hd_app;
 /* Read-only after start, shared by every thread. */
 struct hd_app_shared {
     const struct hd_config *cfg;
-    struct hd_throttle *throttle;
-    struct hd_writer *writer; /* group commit of triggers */
-    struct hd_relay *relay;   /* several nodes (PostgreSQL): delivers every node's events */
+    struct hd_throttle *throttle;   /* failed authentications (SPEC §2) */
+    struct hd_throttle *rate_limit; /* triggers per API key (SPEC §3); NULL: none */
+    struct hd_writer *writer;       /* group commit of triggers */
+    struct hd_relay *relay;         /* several nodes (PostgreSQL): delivers every node's events */
     unsigned char server_secret[HD_SECRET_LEN];
     char issuer[320];
     int64_t started_at;

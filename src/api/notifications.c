@@ -114,7 +114,7 @@ static int answer_dry_run(struct hd_res *res, const struct hd_notification *n,
 
 /* Everything is valid: count, then answer the dry run or hand the write to the group commit. */
 static int accept(struct hd_req *req, struct hd_res *res, struct hd_notification *n,
-                  const struct hd_payload *pl, int64_t now)
+                  const struct hd_payload *pl, int64_t now, const struct hd_throttle_state *limit)
 {
     struct hd_app *app = hd_app_of(req);
     size_t unknown = 0;
@@ -126,7 +126,8 @@ static int accept(struct hd_req *req, struct hd_res *res, struct hd_notification
     if (dry && !strcmp(dry, "true"))
         return answer_dry_run(res, n, recipients(pl, unknown), now);
     const char *answer = accepted_body(req->arena, n, pl, unknown, now);
-    struct hd_accept a = {n, pl->users, pl->n_users, pl->audiences, pl->n_audiences, answer};
+    struct hd_accept a = {n,      pl->users, pl->n_users, pl->audiences, pl->n_audiences,
+                          answer, *limit};
     return hd_accept_submit(req, &a);
 }
 
@@ -194,7 +195,7 @@ static int answer_all_problems(struct hd_req *req, struct hd_res *res, const str
     return hd_problems_respond(p, res);
 }
 
-static int create(struct hd_req *req, struct hd_res *res)
+static int create(struct hd_req *req, struct hd_res *res, const struct hd_throttle_state *limit)
 {
     json_t *body;
     int rc;
@@ -224,18 +225,41 @@ static int create(struct hd_req *req, struct hd_res *res)
     memcpy(n.account_id, sys.account_id, sizeof(n.account_id));
     memcpy(n.system_id, sys.id, sizeof(n.system_id));
     memcpy(n.template_id, tpl.id, sizeof(n.template_id));
-    return accept(req, res, &n, &pl, now);
+    return accept(req, res, &n, &pl, now, limit);
+}
+
+/* SPEC §3: at most --rate-limit triggers per API key per minute (per node); every answer says
+ * where the key stands (RateLimit-*), and past the limit it is a 429 with Retry-After. */
+static int rate_limit(struct hd_req *req, struct hd_res *res, struct hd_throttle_state *limit)
+{
+    struct hd_throttle *t = hd_app_of(req)->shared->rate_limit;
+    *limit = (struct hd_throttle_state){0};
+    int wait = t ? hd_throttle_count(t, req->who.client_id, hd_time_now_ms(), limit) : 0;
+    hd_accept_limit_headers(res, limit);
+    if (!wait)
+        return 0;
+    hd_res_headerf(res, "Retry-After", "%d", wait);
+    hd_res_error(res, HD_E_RATE_LIMITED,
+                 hd_arena_printf(req->arena,
+                                 "This API key has sent its %u triggers for this minute; retry in "
+                                 "%d s, or ask the administrator for a higher --rate-limit.",
+                                 limit->limit, wait),
+                 NULL);
+    return HD_E_RATE_LIMITED;
 }
 
 /* Every read of the loop's connection for one trigger in one snapshot: the write itself goes to
  * the group commit, on the writer's connection. */
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
 {
-    struct hd_store *store = hd_app_of(req)->store;
-    int rc = hd_store_read_begin(store);
+    struct hd_throttle_state limit;
+    int rc = rate_limit(req, res, &limit);
     if (rc)
         return rc;
-    rc = create(req, res);
+    struct hd_store *store = hd_app_of(req)->store;
+    if ((rc = hd_store_read_begin(store)))
+        return rc;
+    rc = create(req, res, &limit);
     int end = hd_store_read_end(store);
     return rc ? rc : end;
 }

@@ -67,7 +67,8 @@ static struct slot *find_slot(struct hd_throttle *t, uint64_t h, int64_t now)
     return oldest;
 }
 
-int hd_throttle_fail(struct hd_throttle *t, const char *key, int64_t now_ms)
+int hd_throttle_count(struct hd_throttle *t, const char *key, int64_t now_ms,
+                      struct hd_throttle_state *st)
 {
     uint64_t h = fnv1a(key);
     pthread_mutex_lock(&t->lock);
@@ -76,13 +77,19 @@ int hd_throttle_fail(struct hd_throttle *t, const char *key, int64_t now_ms)
         s->window_start = now_ms;
         s->failures = 0;
     }
-    s->failures++;
-    int wait = 0;
-    if (s->failures > t->limit) {
-        wait = (int)((s->window_start + t->window_ms - now_ms + 999) / 1000);
-        if (wait < 1)
-            wait = 1;
-    }
+    if (s->failures <= t->limit)
+        s->failures++; /* past the limit the count stays: it only has to say "over" */
+    int reset = (int)((s->window_start + t->window_ms - now_ms + 999) / 1000);
+    bool over = s->failures > t->limit;
+    st->limit = t->limit;
+    st->remaining = over ? 0 : t->limit - s->failures;
     pthread_mutex_unlock(&t->lock);
-    return wait;
+    st->reset_s = reset < 1 ? 1 : reset;
+    return over ? st->reset_s : 0;
+}
+
+int hd_throttle_fail(struct hd_throttle *t, const char *key, int64_t now_ms)
+{
+    struct hd_throttle_state st;
+    return hd_throttle_count(t, key, now_ms, &st);
 }

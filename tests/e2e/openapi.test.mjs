@@ -785,6 +785,24 @@ test('read state shows in the list and the stats', async () => {
   assert.deepEqual({ seen: s1, clicked, dismissed }, { seen: 1, clicked: 1, dismissed: 1 }, show(n));
 });
 
+test('POST /v1/notifications past the key\'s rate limit', async () => {
+  const limited = await startHerald({ args: ['--rate-limit', '1'] });
+  try {
+    const tok = await getToken(limited);
+    const lsys = await makeSystem(limited, tok, 'Limited');
+    const ltpl = await makeTemplate(limited, tok, lsys.id, { name: 'Ping', title: 'Ping' });
+    const json = { notification: { templateId: ltpl.id, endUsersIds: ['ada@example.com'] } };
+    for (const expect of [202, 429]) {
+      const r = await api(limited, 'POST', '/v1/notifications', { token: tok, json });
+      record('POST', '/v1/notifications', r.status);
+      checkResponse('POST', '/v1/notifications', r.status, r.text, r.headers);
+      assert.equal(r.status, expect, show(r));
+    }
+  } finally {
+    await limited.stop();
+  }
+});
+
 // ---- coverage ----
 
 test('every documented operation was called, with a success and each documented error', (t) => {
