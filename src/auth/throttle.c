@@ -15,7 +15,7 @@
 struct slot {
     uint64_t hash;
     int64_t window_start;
-    unsigned failures;
+    unsigned events; /* in this window: failures, or triggers */
 };
 
 struct hd_throttle {
@@ -63,7 +63,7 @@ static struct slot *find_slot(struct hd_throttle *t, uint64_t h, int64_t now)
         if (stale)
             break;
     }
-    *oldest = (struct slot){.hash = h, .window_start = now, .failures = 0};
+    *oldest = (struct slot){.hash = h, .window_start = now, .events = 0};
     return oldest;
 }
 
@@ -75,14 +75,14 @@ int hd_throttle_count(struct hd_throttle *t, const char *key, int64_t now_ms,
     struct slot *s = find_slot(t, h, now_ms);
     if (now_ms - s->window_start >= t->window_ms) {
         s->window_start = now_ms;
-        s->failures = 0;
+        s->events = 0;
     }
-    if (s->failures <= t->limit)
-        s->failures++; /* past the limit the count stays: it only has to say "over" */
+    if (s->events <= t->limit)
+        s->events++; /* past the limit the count stays: it only has to say "over" */
     int reset = (int)((s->window_start + t->window_ms - now_ms + 999) / 1000);
-    bool over = s->failures > t->limit;
+    bool over = s->events > t->limit;
     st->limit = t->limit;
-    st->remaining = over ? 0 : t->limit - s->failures;
+    st->remaining = over ? 0 : t->limit - s->events;
     pthread_mutex_unlock(&t->lock);
     st->reset_s = reset < 1 ? 1 : reset;
     return over ? st->reset_s : 0;
