@@ -189,6 +189,9 @@ static int start_workers(struct worker *w, int n, struct hd_app_shared *shared,
         }
         if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
             return HD_E_INTERNAL;
+        char name[16]; /* shown by top -H and perf */
+        snprintf(name, sizeof(name), "loop-%d", i);
+        pthread_setname_np(w[i].thread, name);
         *started = i + 1;
     }
     return 0;

@@ -106,6 +106,7 @@ int hd_relay_run(struct hd_relay *r)
 {
     if (pthread_create(&r->thread, NULL, relay_main, r) != 0)
         return HD_E_INTERNAL;
+    pthread_setname_np(r->thread, "relay");
     r->running = true;
     return 0;
 }

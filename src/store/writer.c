@@ -245,6 +245,8 @@ static void start_syncer(struct hd_writer *w)
         hd_log(HD_LOG_WARN, "store: no sync thread: each commit syncs by itself");
         close(sy->fd);
         sy->fd = -1;
+    } else if (sy->fd >= 0) {
+        pthread_setname_np(sy->thread, "wal-sync");
     }
 }
 
@@ -286,6 +288,7 @@ struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t err
         free(w);
         return NULL;
     }
+    pthread_setname_np(w->thread, "writer");
     return w;
 }
 
