@@ -4,10 +4,16 @@
  * (constant-time compare) before any JSON is parsed, so without the key nobody reaches the
  * JSON parser. Then the header must name alg "HS256" exactly: the token never chooses its own
  * algorithm (RFC 8725 §2.1, §3.1), so "none" and every other alg are refused. The token is
- * read only within len; it need not be NUL-terminated. */
+ * read only within len; it need not be NUL-terminated.
+ *
+ * A client sends the same token with every call for its hour of life, so each thread remembers
+ * the tokens it verified last (struct verified): the same bytes under the same key verify the
+ * same way, so a token found there skips the signature and the JSON, and only its dates are
+ * checked again. Both are compared in constant time, like the signature. */
 #include "auth/jwt.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,12 @@
 
 /* base64url of the 32-byte HMAC-SHA256, unpadded */
 #define SIG_TEXT_LEN 43
+
+/* Per thread: how many verified tokens are remembered, and the longest token and key that are
+ * (longer ones are verified every time). About 40 KiB per thread that verifies tokens. */
+#define VERIFIED_SLOTS     32
+#define VERIFIED_TOKEN_MAX 1024
+#define VERIFIED_KEY_MAX   128
 
 struct parts {
     const char *header, *payload, *sig;
@@ -149,6 +161,89 @@ char *hd_jwt_sign(const json_t *claims, const unsigned char *key, size_t keylen)
     return out;
 }
 
+/* One remembered token: its bytes, the key it verified under, and its claims. */
+struct verified {
+    json_t *claims; /* NULL: the slot is empty */
+    size_t len, keylen;
+    char token[VERIFIED_TOKEN_MAX];
+    unsigned char key[VERIFIED_KEY_MAX];
+};
+
+static pthread_key_t verified_key;
+static pthread_once_t verified_once = PTHREAD_ONCE_INIT;
+
+static void verified_free(void *slots)
+{
+    struct verified *v = slots;
+    for (int i = 0; i < VERIFIED_SLOTS; i++)
+        json_decref(v[i].claims);
+    free(v);
+}
+
+static void verified_init(void)
+{
+    if (pthread_key_create(&verified_key, verified_free) != 0)
+        abort();
+}
+
+/* The calling thread's slot for this token (chosen by its signature, which only the key's
+ * holder can make), or NULL when the token or the key is too long to remember. */
+static struct verified *verified_slot(const struct parts *p, size_t len, size_t keylen)
+{
+    if (len > VERIFIED_TOKEN_MAX || keylen > VERIFIED_KEY_MAX || p->sig_len < 8)
+        return NULL;
+    pthread_once(&verified_once, verified_init);
+    struct verified *slots = pthread_getspecific(verified_key);
+    if (!slots) {
+        slots = hd_xcalloc(VERIFIED_SLOTS, sizeof(*slots));
+        if (pthread_setspecific(verified_key, slots) != 0) {
+            free(slots);
+            return NULL;
+        }
+    }
+    uint32_t h = 2166136261u; /* FNV-1a over the signature's first characters */
+    for (size_t i = 0; i < 8; i++)
+        h = (h ^ (unsigned char)p->sig[i]) * 16777619u;
+    return &slots[h % VERIFIED_SLOTS];
+}
+
+static bool remembered(const struct verified *v, const char *token, size_t len,
+                       const unsigned char *key, size_t keylen)
+{
+    return v && v->claims && v->len == len && v->keylen == keylen &&
+           CRYPTO_memcmp(v->token, token, len) == 0 && CRYPTO_memcmp(v->key, key, keylen) == 0;
+}
+
+static void remember(struct verified *v, const char *token, size_t len, const unsigned char *key,
+                     size_t keylen, json_t *claims)
+{
+    if (!v)
+        return;
+    json_decref(v->claims);
+    v->claims = json_incref(claims);
+    v->len = len;
+    v->keylen = keylen;
+    memcpy(v->token, token, len);
+    memcpy(v->key, key, keylen);
+}
+
+/* The signature, the header and the payload's shape: what does not change with time. */
+static const char *verify_once(const struct parts *p, const unsigned char *key, size_t keylen,
+                               json_t **claims)
+{
+    if (!signature_ok(p, key, keylen))
+        return "The token's signature is invalid.";
+    json_t *header = parse_object(p->header, p->header_len);
+    if (!header)
+        return "The token header is not a base64url JSON object.";
+    const char *problem = header_problem(header);
+    json_decref(header);
+    if (problem)
+        return problem;
+    *claims = parse_object(p->payload, p->payload_len);
+    return *claims ? NULL : "The token payload is not a base64url JSON object.";
+}
+
 int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_t keylen,
                   int64_t now_s, json_t **claims, const char **why)
 {
@@ -157,20 +252,16 @@ int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_
     const char *problem = split(token, len, &p);
     if (problem)
         return fail(why, problem);
-    if (!signature_ok(&p, key, keylen))
-        return fail(why, "The token's signature is invalid.");
-    json_t *header = parse_object(p.header, p.header_len);
-    if (!header)
-        return fail(why, "The token header is not a base64url JSON object.");
-    problem = header_problem(header);
-    json_decref(header);
-    if (problem)
-        return fail(why, problem);
-    json_t *payload = parse_object(p.payload, p.payload_len);
-    if (!payload)
-        return fail(why, "The token payload is not a base64url JSON object.");
-    problem = time_problem(payload, now_s);
-    if (problem) {
+    struct verified *v = verified_slot(&p, len, keylen);
+    json_t *payload = NULL;
+    if (remembered(v, token, len, key, keylen)) {
+        payload = json_incref(v->claims);
+    } else {
+        if ((problem = verify_once(&p, key, keylen, &payload)))
+            return fail(why, problem);
+        remember(v, token, len, key, keylen, payload);
+    }
+    if ((problem = time_problem(payload, now_s))) {
         json_decref(payload);
         return fail(why, problem);
     }

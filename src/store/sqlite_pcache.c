@@ -113,8 +113,7 @@ static void bounded_unpin(sqlite3_pcache *p, sqlite3_pcache_page *page, int disc
     base.xUnpin(((struct bounded_cache *)p)->inner, page, discard);
 }
 
-static void bounded_rekey(sqlite3_pcache *p, sqlite3_pcache_page *page, unsigned from,
-                          unsigned to)
+static void bounded_rekey(sqlite3_pcache *p, sqlite3_pcache_page *page, unsigned from, unsigned to)
 {
     struct bounded_cache *c = (struct bounded_cache *)p;
     base.xRekey(c->inner, page, from, to);

@@ -558,3 +558,77 @@ Test(jwt, sign_refuses_non_objects)
     cr_expect_null(hd_jwt_sign(NULL, KEY, KEYLEN));
     json_decref(a);
 }
+
+/* A thread remembers the tokens it verified; what it remembers never changes a verdict. */
+Test(jwt, a_remembered_token_is_still_checked_for_time)
+{
+    char *t = sign_exp(NOW + 60);
+    json_t *claims = NULL;
+    const char *why = NULL;
+    cr_assert_eq(verify_n(t, strlen(t), KEY, KEYLEN, NOW, &claims, &why), 0, "%s", why);
+    json_decref(claims);
+    cr_expect_eq(verify_n(t, strlen(t), KEY, KEYLEN, NOW, &claims, &why), 0, "again: %s", why);
+    cr_expect_str_eq(json_string_value(json_object_get(claims, "sub")), "user-1");
+    json_decref(claims);
+    cr_expect_eq(verify_n(t, strlen(t), KEY, KEYLEN, NOW + 60, &claims, &why), HD_E_UNAUTHORIZED);
+    cr_expect(why && strstr(why, "expired"), "got %s", why ? why : "(null)");
+    free(t);
+}
+
+Test(jwt, a_remembered_token_is_refused_under_another_key)
+{
+    static const unsigned char other[] = "herald test key, thirty-two bytes or mord";
+    char *t = sign_exp(NOW + 60);
+    json_t *claims = NULL;
+    const char *why = NULL;
+    cr_assert_eq(verify_n(t, strlen(t), KEY, KEYLEN, NOW, &claims, &why), 0, "%s", why);
+    json_decref(claims);
+    cr_expect_eq(verify_n(t, strlen(t), other, sizeof(other) - 1, NOW, &claims, &why),
+                 HD_E_UNAUTHORIZED, "same token, another key of the same length");
+    cr_expect_eq(verify_n(t, strlen(t), KEY, KEYLEN - 1, NOW, &claims, &why), HD_E_UNAUTHORIZED,
+                 "same token, a shorter key");
+    free(t);
+}
+
+Test(jwt, a_token_that_differs_from_a_remembered_one_is_verified)
+{
+    char *t = sign_exp(NOW + 60);
+    json_t *claims = NULL;
+    const char *why = NULL;
+    cr_assert_eq(verify_n(t, strlen(t), KEY, KEYLEN, NOW, &claims, &why), 0, "%s", why);
+    json_decref(claims);
+    size_t len = strlen(t);
+    for (size_t i = 0; i < len; i += 7) { /* same signature (same slot), other bytes */
+        char saved = t[i];
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        cr_expect_eq(verify_n(t, len, KEY, KEYLEN, NOW, &claims, &why), HD_E_UNAUTHORIZED,
+                     "changed at %zu: %s", i, t);
+        t[i] = saved;
+    }
+    cr_expect_eq(verify_n(t, len - 1, KEY, KEYLEN, NOW, &claims, &why), HD_E_UNAUTHORIZED);
+    free(t);
+}
+
+Test(jwt, many_tokens_in_turn_each_verify_as_themselves)
+{
+    char *tokens[100];
+    for (int i = 0; i < 100; i++) {
+        char payload[64];
+        snprintf(payload, sizeof(payload), "{\"sub\":\"user-%d\",\"exp\":%lld}", i,
+                 (long long)NOW + 60);
+        tokens[i] = sign_claims(payload);
+    }
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 100; i++) {
+            json_t *claims = NULL;
+            const char *why = NULL;
+            char want[16];
+            snprintf(want, sizeof(want), "user-%d", i);
+            cr_assert_eq(verify_n(tokens[i], strlen(tokens[i]), KEY, KEYLEN, NOW, &claims, &why), 0,
+                         "%s", why);
+            cr_expect_str_eq(json_string_value(json_object_get(claims, "sub")), want);
+            json_decref(claims);
+        }
+    for (int i = 0; i < 100; i++)
+        free(tokens[i]);
+}

@@ -6,9 +6,9 @@
 
 #include "store/sqlite_pcache.h"
 
-#define PAGE_SIZE  4096
-#define PARKED     262145u /* where a b-tree split parks a page with 4 KiB pages */
-#define PAGES      50u
+#define PAGE_SIZE 4096
+#define PARKED    262145u /* where a b-tree split parks a page with 4 KiB pages */
+#define PAGES     50u
 
 static sqlite3_pcache_methods2 m;
 static sqlite3_pcache *cache;
