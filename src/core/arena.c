@@ -114,15 +114,22 @@ char *hd_arena_slice(struct hd_arena *a, struct hd_slice s)
     return hd_arena_strndup(a, s.ptr, s.len);
 }
 
+/* Formatted once into a stack buffer, which most texts fit; only a longer one is formatted a
+ * second time, into its exact room. */
 char *hd_arena_printf(struct hd_arena *a, const char *fmt, ...)
 {
+    char first[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(first, sizeof(first), fmt, ap);
     va_end(ap);
     if (n < 0)
         abort();
     char *p = hd_arena_alloc(a, (size_t)n + 1);
+    if ((size_t)n < sizeof(first)) {
+        memcpy(p, first, (size_t)n + 1);
+        return p;
+    }
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
