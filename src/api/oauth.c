@@ -9,6 +9,7 @@
 #include "auth/jwt.h"
 #include "auth/scope.h"
 #include "auth/secret.h"
+#include "core/jsonw.h"
 #include "core/time.h"
 #include "http/form.h"
 
@@ -137,6 +138,8 @@ static int grant_scopes(struct hd_res *res, const struct hd_form *form, unsigned
     return 0;
 }
 
+/* Every successful call ends here, so the claims and the answer are written directly
+ * (core/jsonw.h) rather than through a JSON tree. */
 static void issue(struct hd_req *req, struct hd_res *res, const struct hd_api_key *key,
                   unsigned scopes)
 {
@@ -145,16 +148,35 @@ static void issue(struct hd_req *req, struct hd_res *res, const struct hd_api_ke
     char scope_text[128], jti[HD_UUID_BUF];
     hd_scope_format(scopes, scope_text, sizeof(scope_text));
     hd_id_uuid7(jti, hd_time_now_ms()); /* its time lets a rotation tell older tokens apart */
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", app->shared->issuer,
-                               "sub", key->client_id, "acc", key->account_id, "scope", scope_text,
-                               "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
-    char *token = hd_jwt_sign(claims, app->shared->server_secret, HD_SECRET_LEN);
-    json_decref(claims);
-    hd_res_header(res, "Pragma", "no-cache");
-    hd_res_json(res, 200,
-                json_pack("{s:s, s:s, s:I, s:s}", "access_token", token, "token_type", "bearer",
-                          "expires_in", (json_int_t)ttl, "scope", scope_text));
+    struct hd_buf b = {0};
+    hd_buf_puts(&b, "{\"iss\":");
+    hd_jsonw_string(&b, app->shared->issuer);
+    hd_buf_puts(&b, ",\"sub\":");
+    hd_jsonw_string(&b, key->client_id);
+    hd_buf_puts(&b, ",\"acc\":");
+    hd_jsonw_string(&b, key->account_id);
+    hd_buf_puts(&b, ",\"scope\":");
+    hd_jsonw_string(&b, scope_text);
+    hd_buf_puts(&b, ",\"iat\":");
+    hd_jsonw_i64(&b, now);
+    hd_buf_puts(&b, ",\"exp\":");
+    hd_jsonw_i64(&b, now + ttl);
+    hd_buf_puts(&b, ",\"jti\":");
+    hd_jsonw_string(&b, jti);
+    hd_buf_puts(&b, "}");
+    char *token = hd_jwt_sign_payload(b.data, b.len, app->shared->server_secret, HD_SECRET_LEN);
+    b.len = 0;
+    hd_buf_puts(&b, "{\"access_token\":");
+    hd_jsonw_string(&b, token);
+    hd_buf_puts(&b, ",\"token_type\":\"bearer\",\"expires_in\":");
+    hd_jsonw_i64(&b, ttl);
+    hd_buf_puts(&b, ",\"scope\":");
+    hd_jsonw_string(&b, scope_text);
+    hd_buf_puts(&b, "}");
     free(token);
+    hd_res_header(res, "Pragma", "no-cache");
+    hd_res_bytes(res, 200, "application/json", b.data, b.len);
+    hd_buf_free(&b);
 }
 
 int hd_api_token(struct hd_req *req, struct hd_res *res)

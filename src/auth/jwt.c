@@ -138,26 +138,32 @@ static const char *time_problem(const json_t *claims, int64_t now_s)
     return NULL;
 }
 
-char *hd_jwt_sign(const json_t *claims, const unsigned char *key, size_t keylen)
+char *hd_jwt_sign_payload(const char *payload, size_t plen, const unsigned char *key, size_t keylen)
 {
     static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    if (!json_is_object(claims))
-        return NULL;
-    char *payload = json_dumps(claims, JSON_COMPACT);
-    if (!payload)
-        return NULL;
-    size_t hlen = sizeof(header) - 1, plen = strlen(payload);
+    size_t hlen = sizeof(header) - 1;
     /* each bound counts a NUL: room for the two dots and the final NUL */
     char *out = hd_xmalloc(HD_B64_ENCODED_SIZE(hlen) + HD_B64_ENCODED_SIZE(plen) +
                            HD_B64_ENCODED_SIZE(HD_SHA256_LEN));
     size_t o = hd_b64url_encode(out, (const unsigned char *)header, hlen);
     out[o++] = '.';
     o += hd_b64url_encode(out + o, (const unsigned char *)payload, plen);
-    free(payload);
     unsigned char mac[HD_SHA256_LEN];
     hd_hmac_sha256(key, keylen, out, o, mac);
     out[o++] = '.';
     hd_b64url_encode(out + o, mac, sizeof(mac));
+    return out;
+}
+
+char *hd_jwt_sign(const json_t *claims, const unsigned char *key, size_t keylen)
+{
+    if (!json_is_object(claims))
+        return NULL;
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    if (!payload)
+        return NULL;
+    char *out = hd_jwt_sign_payload(payload, strlen(payload), key, keylen);
+    free(payload);
     return out;
 }
 

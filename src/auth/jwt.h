@@ -18,6 +18,10 @@
  * claims is not a JSON object (or jansson cannot serialize it). */
 char *hd_jwt_sign(const json_t *claims, const unsigned char *key, size_t keylen);
 
+/* The same, for claims already serialized as a JSON object of plen bytes (not checked). */
+char *hd_jwt_sign_payload(const char *payload, size_t plen, const unsigned char *key,
+                          size_t keylen);
+
 /* Verifies token (len bytes, not necessarily NUL-terminated): three base64url parts, header
  * alg exactly "HS256", signature (constant-time compare), payload a JSON object, "exp" a number
  * greater than now_s (required), "nbf" if present not after now_s. Returns 0 and *claims (a new
