@@ -370,6 +370,15 @@ int hd_sqlite_defer_sync(struct hd_store *s, int *fd)
     return 0;
 }
 
+/* A busy checkpoint lock means another connection is at it: nothing to do now. */
+int hd_sqlite_checkpoint(struct hd_store *s)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return 0;
+    return hd_sq_fail(s, "checkpoint");
+}
+
 /* BEGIN (deferred) takes no lock: the first read starts the snapshot, COMMIT ends it. */
 int hd_sqlite_read_begin(struct hd_store *s)
 {

@@ -60,6 +60,11 @@ int hd_store_in_job(struct hd_store *s, int (*body)(struct hd_store *, const voi
  * the WAL is only ever written in order, so its sync makes every commit before it durable. */
 int hd_store_defer_sync(struct hd_store *s, int *fd) HD_WUR;
 
+/* Copies what the log holds into the database without waiting for anyone (SQLite: a PASSIVE
+ * checkpoint of the WAL, from any connection; 0 too when another checkpoint is running).
+ * PostgreSQL checkpoints by itself: nothing to do. */
+int hd_store_checkpoint(struct hd_store *s) HD_WUR;
+
 /* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
  * snapshot and share its locks (SQLite: one read transaction instead of one per statement).
  * Only reads may run in between; end it before handing the thread back to its loop.

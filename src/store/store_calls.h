@@ -18,6 +18,7 @@
       (struct hd_store * s, int (*body)(struct hd_store *, const void *), const void *arg),        \
       (s, body, arg))                                                                              \
     X(defer_sync, (struct hd_store * s, int *fd), (s, fd))                                         \
+    X(checkpoint, (struct hd_store * s), (s))                                                      \
     X(read_begin, (struct hd_store * s), (s))                                                      \
     X(read_end, (struct hd_store * s), (s))                                                        \
     X(server_secret, (struct hd_store * s, unsigned char out[HD_SECRET_LEN]), (s, out))            \

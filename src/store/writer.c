@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
+#include "store/checkpointer.h"
 
 #define BATCH_MAX 4096 /* bounds one transaction; the rest waits for the next */
 
@@ -37,6 +38,7 @@ struct syncer {
     struct unsynced *head, *tail; /* under lock */
     bool stopping;                /* under lock */
     int fd;                       /* what to fdatasync; -1: commits are durable as they return */
+    struct hd_checkpointer *checkpointer; /* with fd only (SQLite) */
 };
 
 struct hd_writer {
@@ -231,8 +233,9 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
-/* Starts the sync thread when the store lets commits be synced apart; else fd stays -1. */
-static void start_syncer(struct hd_writer *w)
+/* Starts the sync thread when the store lets commits be synced apart (SQLite), and the
+ * background checkpoints with it; else fd stays -1. */
+static void start_syncer(struct hd_writer *w, const char *location)
 {
     struct syncer *sy = &w->sync;
     pthread_mutex_init(&sy->lock, NULL);
@@ -247,11 +250,13 @@ static void start_syncer(struct hd_writer *w)
         sy->fd = -1;
     } else if (sy->fd >= 0) {
         pthread_setname_np(sy->thread, "wal-sync");
+        sy->checkpointer = hd_checkpointer_start(location);
     }
 }
 
 static void stop_syncer(struct syncer *sy)
 {
+    hd_checkpointer_stop(sy->checkpointer);
     if (sy->fd >= 0) {
         pthread_mutex_lock(&sy->lock);
         sy->stopping = true;
@@ -281,7 +286,7 @@ struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t err
     }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
-    start_syncer(w);
+    start_syncer(w, location);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         stop_syncer(&w->sync);
         hd_store_close(w->store);

@@ -50,9 +50,9 @@ Test(jsonw, quotes_backslashes_and_control_characters)
 Test(jsonw, utf8_as_escapes)
 {
     expect_round_trip("caf\xc3\xa9", "caf\xc3\xa9");             /* é */
-    expect_round_trip("\xe2\x82\xac 5", "\xe2\x82\xac 5");         /* € */
-    expect_round_trip("\xf0\x9f\x94\x94!", "\xf0\x9f\x94\x94!");   /* 🔔, a surrogate pair */
-    expect_round_trip("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");     /* U+10FFFF */
+    expect_round_trip("\xe2\x82\xac 5", "\xe2\x82\xac 5");       /* € */
+    expect_round_trip("\xf0\x9f\x94\x94!", "\xf0\x9f\x94\x94!"); /* 🔔, a surrogate pair */
+    expect_round_trip("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");   /* U+10FFFF */
     char *w = written("\xf0\x9f\x94\x94");
     cr_expect_str_eq(w, "\"\\ud83d\\udd14\"");
     free(w);
@@ -86,10 +86,8 @@ Test(jsonw, bad_utf8_becomes_replacement_characters)
 Test(jsonw, integers)
 {
     static const int64_t v[] = {0, 7, -7, 3600, 1795792229, INT64_MAX, INT64_MIN};
-    static const char *want[] = {"0",          "7",
-                                 "-7",         "3600",
-                                 "1795792229", "9223372036854775807",
-                                 "-9223372036854775808"};
+    static const char *want[] = {
+        "0", "7", "-7", "3600", "1795792229", "9223372036854775807", "-9223372036854775808"};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         struct hd_buf b = {0};
         hd_buf_puts(&b, "n=");
