@@ -248,18 +248,12 @@ static int rate_limit(struct hd_req *req, struct hd_res *res, struct hd_throttle
     return HD_E_RATE_LIMITED;
 }
 
-/* Every read of the loop's connection for one trigger in one snapshot: the write itself goes to
- * the group commit, on the writer's connection. */
+/* Every read of the loop's connection for one trigger, the guard's included, in one snapshot
+ * (HD_ROUTE_ONE_SNAPSHOT in routes.c): the write itself goes to the group commit, on the
+ * writer's connection. */
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
 {
     struct hd_throttle_state limit;
     int rc = rate_limit(req, res, &limit);
-    if (rc)
-        return rc;
-    struct hd_store *store = hd_app_of(req)->store;
-    if ((rc = hd_store_read_begin(store)))
-        return rc;
-    rc = create(req, res, &limit);
-    int end = hd_store_read_end(store);
-    return rc ? rc : end;
+    return rc ? rc : create(req, res, &limit);
 }
