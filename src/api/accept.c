@@ -58,9 +58,9 @@ void hd_accept_limit_headers(struct hd_res *res, const struct hd_throttle_state 
 {
     if (!limit->limit)
         return;
-    hd_res_headerf(res, "RateLimit-Limit", "%u", limit->limit);
-    hd_res_headerf(res, "RateLimit-Remaining", "%u", limit->remaining);
-    hd_res_headerf(res, "RateLimit-Reset", "%d", limit->reset_s);
+    hd_res_header_uint(res, "RateLimit-Limit", limit->limit);
+    hd_res_header_uint(res, "RateLimit-Remaining", limit->remaining);
+    hd_res_header_uint(res, "RateLimit-Reset", limit->reset_s > 0 ? (uint64_t)limit->reset_s : 0);
 }
 
 /* Replays record, or refuses a key reused with another body. */
@@ -137,7 +137,11 @@ static void job_answer(struct hd_res *res, void *arg)
     hd_accept_limit_headers(res, &j->limit);
     if (!j->err) {
         hd_app_count(&j->app->counters.triggers);
-        hd_res_headerf(res, "Location", "/v1/notifications/%s", j->n.id);
+        static const char path[] = "/v1/notifications/";
+        char location[sizeof(path) + HD_UUID_BUF];
+        memcpy(location, path, sizeof(path) - 1);
+        memcpy(location + sizeof(path) - 1, j->n.id, sizeof(j->n.id));
+        hd_res_header(res, "Location", location);
         hd_res_bytes(res, 202, "application/json", j->record.response, strlen(j->record.response));
         return;
     }

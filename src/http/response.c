@@ -43,6 +43,17 @@ void hd_res_headerf(struct hd_res *res, const char *name, const char *fmt, ...)
     hd_res_header(res, name, value);
 }
 
+void hd_res_header_uint(struct hd_res *res, const char *name, uint64_t value)
+{
+    char text[21], *p = text + sizeof(text);
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    hd_res_header(res, name, p);
+}
+
 static int dump_to_buf(const char *chunk, size_t size, void *data)
 {
     hd_buf_append(data, chunk, size);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -25,6 +26,8 @@ void hd_res_reset(struct hd_res *res);
 void hd_res_free(struct hd_res *res);
 /* Appends a header line; name and value must not hold CR or LF (the caller's constants). */
 void hd_res_header(struct hd_res *res, const char *name, const char *value);
+/* A header whose value is a number, written without printf (on every trigger's answer). */
+void hd_res_header_uint(struct hd_res *res, const char *name, uint64_t value);
 void hd_res_headerf(struct hd_res *res, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets status and a JSON body, taking ownership of body (NULL: empty body). */
