@@ -13,7 +13,6 @@
  * before the log can be started over. */
 #include "store/checkpointer.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -38,14 +37,12 @@ static bool wait_period(struct hd_checkpointer *c)
 {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    long ns = until.tv_nsec + CHECKPOINT_EVERY_MS % 1000 * 1000000L;
+    until.tv_sec += CHECKPOINT_EVERY_MS / 1000 + ns / 1000000000L;
+    until.tv_nsec = ns % 1000000000L;
     pthread_mutex_lock(&c->lock);
-    while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT)
-        ;
+    while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &until) == 0)
+        ; /* woken early (spuriously or to stop): check again */
     bool go_on = !c->stopping;
     pthread_mutex_unlock(&c->lock);
     return go_on;
