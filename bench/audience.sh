@@ -2,7 +2,7 @@
 # audience.sh: a trigger to an audience of 1,000,000 members (fan-out on read: one row per
 # target, never per member). Builds the audience with 10 calls of 100,000 ids, then times
 # ROUNDS triggers to it with curl and prints min/median/max of the acknowledged (202) latency.
-# Usage: bench/audience.sh [ROUNDS]
+# Usage: bench/audience.sh [ROUNDS]   (SHOW=1: print each round's status and seconds too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
@@ -46,6 +46,7 @@ for _ in $(seq "$rounds"); do
   curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "$auth" --json "$body" \
     "$url/v1/notifications"
 done >"$data/times.txt"
+[ -n "${SHOW:-}" ] && cat "$data/times.txt"
 bad=$(awk '$1 != 202' "$data/times.txt" | wc -l)
 awk '{ printf "%.2f\n", $2 * 1000 }' "$data/times.txt" | sort -n | awk -v bad="$bad" '
   { t[NR] = $1 } END { printf "trigger to the audience, %d rounds: min %.1f ms, median %.1f ms, max %.1f ms, non-202: %d\n",

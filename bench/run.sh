@@ -2,7 +2,8 @@
 # run.sh: the foundation benchmarks, on this machine, loader and server side by side.
 #   1. GET /healthz requests/s (wrk -t2 -c100)
 #   2. POST /oauth/token requests/s (client credentials, HTTP Basic)
-#   3. POST /v1/notifications: durable triggers/s, one recipient each (wrk -t2 -c100 and -c400)
+#   3. POST /v1/notifications: durable triggers/s, one recipient each (wrk -t2 at -c10, a load
+#      the machine carries with room to spare, then -c100 and -c400, which saturate it)
 #   4. server memory per idle keep-alive connection (RSS delta over N connections)
 # Usage: bench/run.sh [DURATION_SECONDS] [IDLE_CONNECTIONS]; needs wrk (apt-get install wrk).
 set -euo pipefail
@@ -50,7 +51,7 @@ export HERALD_TOKEN=$token
 export HERALD_TEMPLATE=$(curl -s -H "Authorization: Bearer $token" \
   --json '{"name": "bench", "title": "Disk almost full", "description": "Clean up"}' \
   "$url/v1/systems/$system/templates" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-for c in 100 400; do
+for c in 10 100 400; do
   echo "== POST /v1/notifications (durable, one recipient), wrk -t2 -c$c -d${duration}s"
   wrk -t2 -c$c -d"${duration}s" -s bench/trigger.lua "$url/v1/notifications" |
     grep -E 'Requests/sec|p50'
