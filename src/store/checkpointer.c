@@ -7,7 +7,8 @@
  * checkpoint that never blocks the writer or the readers. The writer keeps its automatic one,
  * which is needed to start the log over (only a checkpoint on the writer's own connection, right
  * after its commit, can leave nothing uncopied when the next transaction begins); it now has
- * only the last few milliseconds of commits to copy.
+ * only the last few milliseconds of commits to copy. While nothing is written the thread backs
+ * off, up to CHECKPOINT_IDLE_MS between passes, so an idle server stays quiet.
  *
  * Safety is SQLite's: a checkpoint syncs the log before it copies, and the database file
  * before the log can be started over. */
@@ -23,6 +24,7 @@
 #include "store/store.h"
 
 #define CHECKPOINT_EVERY_MS 10
+#define CHECKPOINT_IDLE_MS  250
 
 struct hd_checkpointer {
     pthread_t thread;
@@ -32,13 +34,13 @@ struct hd_checkpointer {
     struct hd_store *store;
 };
 
-/* Waits one period, or until stopped; returns false once stopped. */
-static bool wait_period(struct hd_checkpointer *c)
+/* Waits ms, or until stopped; returns false once stopped. */
+static bool wait_period(struct hd_checkpointer *c, long ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
-    long ns = until.tv_nsec + CHECKPOINT_EVERY_MS % 1000 * 1000000L;
-    until.tv_sec += CHECKPOINT_EVERY_MS / 1000 + ns / 1000000000L;
+    long ns = until.tv_nsec + ms % 1000 * 1000000L;
+    until.tv_sec += ms / 1000 + ns / 1000000000L;
     until.tv_nsec = ns % 1000000000L;
     pthread_mutex_lock(&c->lock);
     while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &until) == 0)
@@ -52,12 +54,19 @@ static void *checkpointer_main(void *arg)
 {
     struct hd_checkpointer *c = arg;
     bool failing = false;
-    while (wait_period(c)) {
-        int err = hd_store_checkpoint(c->store);
+    long period = CHECKPOINT_EVERY_MS;
+    int64_t last_log = -1;
+    while (wait_period(c, period)) {
+        int64_t log, copied;
+        int err = hd_store_checkpoint(c->store, &log, &copied);
         if (err && !failing)
             hd_log(HD_LOG_WARN, "store: a background checkpoint failed; the writer's own "
                                 "checkpoints go on");
         failing = err != 0;
+        bool quiet = log == last_log && copied == log; /* nothing written since the last pass */
+        period = quiet ? (period * 2 < CHECKPOINT_IDLE_MS ? period * 2 : CHECKPOINT_IDLE_MS)
+                       : CHECKPOINT_EVERY_MS;
+        last_log = log;
     }
     return NULL;
 }

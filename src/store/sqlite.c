@@ -371,9 +371,12 @@ int hd_sqlite_defer_sync(struct hd_store *s, int *fd)
 }
 
 /* A busy checkpoint lock means another connection is at it: nothing to do now. */
-int hd_sqlite_checkpoint(struct hd_store *s)
+int hd_sqlite_checkpoint(struct hd_store *s, int64_t *log_pages, int64_t *copied_pages)
 {
-    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    *log_pages = rc == SQLITE_OK && log > 0 ? log : 0;
+    *copied_pages = rc == SQLITE_OK && copied > 0 ? copied : 0;
     if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return 0;
     return hd_sq_fail(s, "checkpoint");

@@ -61,9 +61,10 @@ int hd_store_in_job(struct hd_store *s, int (*body)(struct hd_store *, const voi
 int hd_store_defer_sync(struct hd_store *s, int *fd) HD_WUR;
 
 /* Copies what the log holds into the database without waiting for anyone (SQLite: a PASSIVE
- * checkpoint of the WAL, from any connection; 0 too when another checkpoint is running).
- * PostgreSQL checkpoints by itself: nothing to do. */
-int hd_store_checkpoint(struct hd_store *s) HD_WUR;
+ * checkpoint of the WAL, from any connection; 0 too when another checkpoint is running, with
+ * both counts 0). Then *log_pages is the log's size in pages and *copied_pages how many of them
+ * are in the database. PostgreSQL checkpoints by itself: nothing to do, both 0. */
+int hd_store_checkpoint(struct hd_store *s, int64_t *log_pages, int64_t *copied_pages) HD_WUR;
 
 /* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
  * snapshot and share its locks (SQLite: one read transaction instead of one per statement).
