@@ -1,7 +1,8 @@
 /* writer.c: a queue under a mutex, drained whole by the writer thread into one transaction, and
  * a min-heap of jobs due at a time (the scheduler's starts and ends), which join the batch that
  * follows their time. With a store whose commits can be synced apart (hd_store_defer_sync), a
- * sync thread takes the committed batches, syncs once for all of them, and calls their done(). */
+ * sync thread takes the committed batches, syncs once for all of them, and calls their done();
+ * with it runs the checkpoint thread (checkpointer.h), which keeps SQLite's log copied. */
 #include "store/writer.h"
 
 #include <errno.h>

@@ -1,9 +1,10 @@
 /* writer.h: group commit. One thread owns a store connection and runs the write jobs that event
  * loops hand it, many per transaction: while one batch is being committed, the next fills up.
  * On SQLite the disk sync is pipelined: a second thread syncs the WAL while the writer already
- * runs the next batch, and one sync makes every batch committed before it durable. A job's
- * done() is called only after its batch is durably committed (or failed), so an answer built
- * there never acknowledges what a crash could lose; it runs on the writer or the sync thread. */
+ * runs the next batch, and one sync makes every batch committed before it durable, while a third
+ * copies the log into the database (store/checkpointer.h). A job's done() is called only after
+ * its batch is durably committed (or failed), so an answer built there never acknowledges what a
+ * crash could lose; it runs on the writer or the sync thread. */
 #ifndef HD_STORE_WRITER_H
 #define HD_STORE_WRITER_H
 
