@@ -95,20 +95,21 @@ void hd_jsonw_string(struct hd_buf *b, const char *text)
     hd_buf_append(b, "\"", 1);
 }
 
+const char *hd_u64_text(char out[HD_U64_TEXT], uint64_t v)
+{
+    char *p = out + HD_U64_TEXT;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 void hd_jsonw_i64(struct hd_buf *b, int64_t v)
 {
-    char digits[20];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    char *p = hd_buf_reserve(b, (size_t)n + 1);
-    size_t len = 0;
+    char text[HD_U64_TEXT];
     if (v < 0)
-        p[len++] = '-';
-    while (n)
-        p[len++] = digits[--n];
-    b->len += len;
+        hd_buf_append(b, "-", 1);
+    hd_buf_puts(b, hd_u64_text(text, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v));
 }

@@ -15,4 +15,9 @@ void hd_jsonw_string(struct hd_buf *b, const char *s);
 /* Appends v in decimal. */
 void hd_jsonw_i64(struct hd_buf *b, int64_t v);
 
+/* v in decimal, written at the end of out (no printf; also for headers): returns where it
+ * starts. */
+#define HD_U64_TEXT 21
+const char *hd_u64_text(char out[HD_U64_TEXT], uint64_t v);
+
 #endif

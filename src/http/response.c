@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/jsonw.h"
 
 void hd_res_reset(struct hd_res *res)
 {
@@ -45,13 +46,8 @@ void hd_res_headerf(struct hd_res *res, const char *name, const char *fmt, ...)
 
 void hd_res_header_uint(struct hd_res *res, const char *name, uint64_t value)
 {
-    char text[21], *p = text + sizeof(text);
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + value % 10);
-        value /= 10;
-    } while (value);
-    hd_res_header(res, name, p);
+    char text[HD_U64_TEXT];
+    hd_res_header(res, name, hd_u64_text(text, value));
 }
 
 static int dump_to_buf(const char *chunk, size_t size, void *data)

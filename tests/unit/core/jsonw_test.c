@@ -96,4 +96,7 @@ Test(jsonw, integers)
         cr_expect_str_eq(b.data + 2, want[i]);
         hd_buf_free(&b);
     }
+    char text[HD_U64_TEXT];
+    cr_expect_str_eq(hd_u64_text(text, 0), "0");
+    cr_expect_str_eq(hd_u64_text(text, UINT64_MAX), "18446744073709551615");
 }
