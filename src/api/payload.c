@@ -65,13 +65,6 @@ static void control_problem(struct hd_problems *p, const char *field, const char
                control_name(s[at], name), at);
 }
 
-/* "notification.key", the field a problem names; built only when there is a problem. */
-static const char *field_of(char field[static 64], const char *key)
-{
-    snprintf(field, 64, "notification.%s", key);
-    return field;
-}
-
 static const char *read_id(struct hd_problems *p, json_t *o, const char *key, bool required,
                            bool (*valid)(struct hd_slice), const char *what)
 {
@@ -79,12 +72,13 @@ static const char *read_id(struct hd_problems *p, json_t *o, const char *key, bo
     const char *s = hd_get_string(p, o, "notification", key, required, 1, 64);
     long ctl = s ? control_at(s, strlen(s)) : -1;
     if (s && is_sample(s))
-        hd_problem(p, field_of(field, key),
+        hd_problem(p, hd_field_name(field, sizeof(field), "notification", key),
                    "is still the documentation's sample value \"%s\"; put %s there", s, what);
     else if (ctl >= 0)
-        control_problem(p, field_of(field, key), s, ctl);
+        control_problem(p, hd_field_name(field, sizeof(field), "notification", key), s, ctl);
     else if (s && !valid(hd_slice_of(s)))
-        hd_problem(p, field_of(field, key), "\"%.64s\" is not %s", s, what);
+        hd_problem(p, hd_field_name(field, sizeof(field), "notification", key),
+                   "\"%.64s\" is not %s", s, what);
     else
         return s;
     return NULL;
@@ -194,7 +188,7 @@ static void read_date(struct hd_problems *p, json_t *o, const char *key, bool *h
     char field[64];
     json_t *v = json_object_get(o, key);
     if (v && !json_is_null(v) && !json_is_string(v)) {
-        hd_problem(p, field_of(field, key),
+        hd_problem(p, hd_field_name(field, sizeof(field), "notification", key),
                    "must be a date string such as \"2026-12-01 09:00\" (UTC) or "
                    "\"2026-12-01T09:00:00+03:00\"");
         return;
@@ -204,12 +198,13 @@ static void read_date(struct hd_problems *p, json_t *o, const char *key, bool *h
     if (!s)
         return;
     if (is_sample(s))
-        hd_problem(p, field_of(field, key),
+        hd_problem(p, hd_field_name(field, sizeof(field), "notification", key),
                    "is still the documentation's sample value \"%s\"; write a date "
                    "like 2026-12-01 09:00 (UTC), or remove the line",
                    s);
     else if (hd_time_parse(s, strlen(s), ms, &why))
-        hd_problem(p, field_of(field, key), "\"%s\": %s", s, why);
+        hd_problem(p, hd_field_name(field, sizeof(field), "notification", key), "\"%s\": %s", s,
+                   why);
     else
         *has = true;
 }

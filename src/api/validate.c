@@ -101,8 +101,7 @@ static bool has_control(const char *s)
     return false;
 }
 
-/* "prefix.key", the field a problem names; built only when there is a problem. */
-static const char *field_name(char *buf, size_t cap, const char *prefix, const char *key)
+const char *hd_field_name(char *buf, size_t cap, const char *prefix, const char *key)
 {
     snprintf(buf, cap, "%s%s%s", prefix, *prefix ? "." : "", key);
     return buf;
@@ -115,26 +114,26 @@ const char *hd_get_string(struct hd_problems *p, json_t *obj, const char *prefix
     json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) {
         if (required)
-            hd_problem(p, field_name(field, sizeof(field), prefix, key), "is required");
+            hd_problem(p, hd_field_name(field, sizeof(field), prefix, key), "is required");
         return NULL;
     }
     if (!json_is_string(v)) {
-        hd_problem(p, field_name(field, sizeof(field), prefix, key), "must be a string");
+        hd_problem(p, hd_field_name(field, sizeof(field), prefix, key), "must be a string");
         return NULL;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (len < min_len) {
-        hd_problem(p, field_name(field, sizeof(field), prefix, key), "must not be empty");
+        hd_problem(p, hd_field_name(field, sizeof(field), prefix, key), "must not be empty");
         return NULL;
     }
     if (len > max_len) {
-        hd_problem(p, field_name(field, sizeof(field), prefix, key),
+        hd_problem(p, hd_field_name(field, sizeof(field), prefix, key),
                    "is %zu bytes long; at most %zu are allowed", len, max_len);
         return NULL;
     }
     if (strlen(s) != len || has_control(s)) {
-        hd_problem(p, field_name(field, sizeof(field), prefix, key),
+        hd_problem(p, hd_field_name(field, sizeof(field), prefix, key),
                    "must not contain control characters");
         return NULL;
     }

@@ -23,6 +23,10 @@ int hd_problems_respond(struct hd_problems *p, struct hd_res *res);
 void hd_check_fields(struct hd_problems *p, json_t *obj, const char *prefix,
                      const char *const *allowed);
 
+/* "prefix.key" (just "key" when prefix is ""), the field a problem names, written into buf:
+ * callers build it only once there is a problem. */
+const char *hd_field_name(char *buf, size_t cap, const char *prefix, const char *key);
+
 /* A string member: NULL when absent (a problem if required) or not a valid string; checks
  * 1..max bytes (min_len 0 allows ""), and no control characters. */
 const char *hd_get_string(struct hd_problems *p, json_t *obj, const char *prefix, const char *key,
