@@ -1,17 +1,20 @@
 /* checkpointer.c: see checkpointer.h.
  *
- * Why: SQLite's automatic checkpoint runs on the writer, after the commit that takes the log past
- * its size. It then copies thousands of pages and syncs the database file while every trigger
- * waits: that pause was the 99th percentile of a trigger's latency. This thread copies what was
- * committed every CHECKPOINT_EVERY_MS instead, a few hundred pages at a time, with a PASSIVE
- * checkpoint that never blocks the writer or the readers. The writer keeps its automatic one,
- * which is needed to start the log over (only a checkpoint on the writer's own connection, right
- * after its commit, can leave nothing uncopied when the next transaction begins); it now has
- * only the last few milliseconds of commits to copy. While nothing is written the thread backs
- * off, up to CHECKPOINT_IDLE_MS between passes, so an idle server stays quiet.
+ * Why: SQLite's automatic checkpoint ran on the writer, after the commit that took the log past
+ * its size: it copied thousands of pages and synced the database file while every trigger
+ * waited, and that pause was the 99th percentile of a trigger's latency. Now the writer's
+ * connection reports the log's size after each commit (hd_store_watch_log) and this thread
+ * copies it in big passes: one whenever COPY_PAGES pages are waiting (a page written many times
+ * meanwhile is copied once), and from CONVERGE_PAGES on, passes back to back until little is
+ * left, so that when the log reaches HD_LOG_PAGES the writer has only that little to copy
+ * itself before the log starts over. (Only a checkpoint on the writer's own connection, right
+ * after its commit, can leave the log fully copied when its next transaction begins, which is
+ * when SQLite starts it over.) The passes are SQLite's PASSIVE checkpoints: they never block the
+ * writer or the readers, and SQLite syncs the log before copying and the database after.
  *
- * Safety is SQLite's: a checkpoint syncs the log before it copies, and the database file
- * before the log can be started over. */
+ * The other connections (the loops' own writes: administration, bulk imports) keep SQLite's
+ * automatic checkpoint. While nothing is written the thread only wakes, backing off to
+ * IDLE_MS between looks. */
 #include "store/checkpointer.h"
 
 #include <pthread.h>
@@ -23,8 +26,11 @@
 #include "core/mem.h"
 #include "store/store.h"
 
-#define CHECKPOINT_EVERY_MS 10
-#define CHECKPOINT_IDLE_MS  250
+#define EVERY_MS       5
+#define IDLE_MS        250
+#define COPY_PAGES     (HD_LOG_PAGES / 2)
+#define CONVERGE_PAGES (HD_LOG_PAGES * 13 / 16)
+#define CONVERGE_LEFT  64
 
 struct hd_checkpointer {
     pthread_t thread;
@@ -32,6 +38,7 @@ struct hd_checkpointer {
     pthread_cond_t wake;
     bool stopping; /* under lock */
     struct hd_store *store;
+    struct hd_log_progress *progress; /* the writer's */
 };
 
 /* Waits ms, or until stopped; returns false once stopped. */
@@ -50,30 +57,45 @@ static bool wait_period(struct hd_checkpointer *c, long ms)
     return go_on;
 }
 
+/* Is a pass due, given what the log holds and how much of it is copied? */
+static bool due(long long pages, long long copied)
+{
+    long long left = pages - copied;
+    return left >= COPY_PAGES || (pages >= CONVERGE_PAGES && left >= CONVERGE_LEFT);
+}
+
 static void *checkpointer_main(void *arg)
 {
     struct hd_checkpointer *c = arg;
     bool failing = false;
-    long period = CHECKPOINT_EVERY_MS;
-    int64_t last_log = -1;
+    long period = EVERY_MS;
+    long long last_pages = -1;
     while (wait_period(c, period)) {
+        long long pages = atomic_load(&c->progress->pages);
+        if (!due(pages, atomic_load(&c->progress->copied))) {
+            bool quiet = pages == last_pages;
+            period = quiet ? (period * 2 < IDLE_MS ? period * 2 : IDLE_MS) : EVERY_MS;
+            last_pages = pages;
+            continue;
+        }
+        period = EVERY_MS;
         int64_t log, copied;
         int err = hd_store_checkpoint(c->store, &log, &copied);
         if (err && !failing)
             hd_log(HD_LOG_WARN, "store: a background checkpoint failed; the writer's own "
                                 "checkpoints go on");
         failing = err != 0;
-        bool quiet = log == last_log && copied == log; /* nothing written since the last pass */
-        period = quiet ? (period * 2 < CHECKPOINT_IDLE_MS ? period * 2 : CHECKPOINT_IDLE_MS)
-                       : CHECKPOINT_EVERY_MS;
-        last_log = log;
+        if (!err && log > 0 && log <= atomic_load(&c->progress->pages))
+            atomic_store(&c->progress->copied, copied); /* else the log started over meanwhile */
     }
     return NULL;
 }
 
-struct hd_checkpointer *hd_checkpointer_start(const char *location)
+struct hd_checkpointer *hd_checkpointer_start(const char *location,
+                                              struct hd_log_progress *progress)
 {
     struct hd_checkpointer *c = hd_xcalloc(1, sizeof(*c));
+    c->progress = progress;
     char err[256];
     if (hd_store_open(location, &c->store, err, sizeof(err))) {
         hd_log(HD_LOG_WARN, "store: no background checkpoints: %s", err);

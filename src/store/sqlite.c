@@ -382,6 +382,32 @@ int hd_sqlite_checkpoint(struct hd_store *s, int64_t *log_pages, int64_t *copied
     return hd_sq_fail(s, "checkpoint");
 }
 
+/* The tail the writer copies itself, at most: what the checkpoint thread has not yet copied. */
+#define LOG_TAIL_PAGES 128
+
+static int watch_log_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct hd_log_progress *p = arg;
+    long long before = atomic_exchange(&p->pages, pages);
+    if (pages < before) /* the log started over: nothing of it is copied yet */
+        atomic_store(&p->copied, 0);
+    long long left = pages - atomic_load(&p->copied);
+    if (pages < HD_LOG_PAGES || (left > LOG_TAIL_PAGES && pages < 3 * HD_LOG_PAGES))
+        return SQLITE_OK;
+    int log = 0, copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK)
+        atomic_store(&p->copied, copied);
+    return SQLITE_OK; /* a busy checkpoint is retried after the next commit */
+}
+
+int hd_sqlite_watch_log(struct hd_store *s, struct hd_log_progress *p)
+{
+    if (!p)
+        return sqlite3_wal_autocheckpoint(s->db, HD_LOG_PAGES) == SQLITE_OK ? 0 : HD_E_STORAGE;
+    sqlite3_wal_hook(s->db, watch_log_hook, p);
+    return 0;
+}
+
 /* BEGIN (deferred) takes no lock: the first read starts the snapshot, COMMIT ends it. */
 int hd_sqlite_read_begin(struct hd_store *s)
 {
@@ -448,10 +474,13 @@ static int configure(struct hd_store *s, char *errbuf, size_t errlen)
     if (exec_sql(s, "PRAGMA journal_mode = WAL", errbuf, errlen) ||
         exec_sql(s, "PRAGMA synchronous = FULL", errbuf, errlen) ||
         exec_sql(s, "PRAGMA foreign_keys = ON", errbuf, errlen) ||
-        exec_sql(s, "PRAGMA wal_autocheckpoint = 8000", errbuf, errlen) ||
         exec_sql(s, "PRAGMA cache_size = -32000", errbuf, errlen) ||
         exec_sql(s, "PRAGMA temp_store = MEMORY", errbuf, errlen))
         return HD_E_STORAGE;
+    if (hd_sqlite_watch_log(s, NULL)) { /* SQLite's automatic checkpoint, at HD_LOG_PAGES */
+        snprintf(errbuf, errlen, "cannot set the automatic checkpoint: %s", sqlite3_errmsg(s->db));
+        return HD_E_STORAGE;
+    }
     sqlite3_stmt *st = NULL;
     bool wal = false;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&

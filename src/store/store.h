@@ -15,6 +15,7 @@
 #ifndef HD_STORE_STORE_H
 #define HD_STORE_STORE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +66,22 @@ int hd_store_defer_sync(struct hd_store *s, int *fd) HD_WUR;
  * both counts 0). Then *log_pages is the log's size in pages and *copied_pages how many of them
  * are in the database. PostgreSQL checkpoints by itself: nothing to do, both 0. */
 int hd_store_checkpoint(struct hd_store *s, int64_t *log_pages, int64_t *copied_pages) HD_WUR;
+
+/* What the writer's log holds and how much of it is copied into the database, shared between
+ * the writer's connection and the checkpoint thread (store/checkpointer.h). */
+struct hd_log_progress {
+    atomic_llong pages;  /* the log's size in pages after the writer's last commit */
+    atomic_llong copied; /* how many of them are in the database, as last seen */
+};
+
+/* For the writer's connection, with hd_store_defer_sync: after each commit it publishes the
+ * log's size in p, and once the log is past HD_LOG_PAGES with little left to copy (the
+ * checkpoint thread copied the rest), it copies that rest itself, which lets its next
+ * transaction start the log over; past 3 × HD_LOG_PAGES it does so whatever is left. Replaces
+ * SQLite's automatic checkpoint on that connection; p NULL puts it back (every HD_LOG_PAGES).
+ * PostgreSQL: nothing. */
+#define HD_LOG_PAGES 8000
+int hd_store_watch_log(struct hd_store *s, struct hd_log_progress *p) HD_WUR;
 
 /* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
  * snapshot and share its locks (SQLite: one read transaction instead of one per statement).

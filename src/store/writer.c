@@ -40,6 +40,7 @@ struct syncer {
     bool stopping;                /* under lock */
     int fd;                       /* what to fdatasync; -1: commits are durable as they return */
     struct hd_checkpointer *checkpointer; /* with fd only (SQLite) */
+    struct hd_log_progress progress;      /* the writer's log, for the checkpointer */
 };
 
 struct hd_writer {
@@ -251,7 +252,10 @@ static void start_syncer(struct hd_writer *w, const char *location)
         sy->fd = -1;
     } else if (sy->fd >= 0) {
         pthread_setname_np(sy->thread, "wal-sync");
-        sy->checkpointer = hd_checkpointer_start(location);
+        if (hd_store_watch_log(w->store, &sy->progress) == 0 &&
+            !(sy->checkpointer = hd_checkpointer_start(location, &sy->progress)) &&
+            hd_store_watch_log(w->store, NULL) != 0)
+            hd_log(HD_LOG_WARN, "store: the writer's log has no checkpoint but at 3 x its size");
     }
 }
 
