@@ -235,6 +235,18 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
+/* The checkpoint thread follows the writer's log; without it, SQLite's automatic checkpoint
+ * stays on the writer's connection. */
+static void start_checkpointer(struct hd_writer *w, const char *location)
+{
+    struct syncer *sy = &w->sync;
+    if (hd_store_watch_log(w->store, &sy->progress) != 0)
+        return;
+    sy->checkpointer = hd_checkpointer_start(location, &sy->progress);
+    if (!sy->checkpointer && hd_store_watch_log(w->store, NULL) != 0)
+        hd_log(HD_LOG_WARN, "store: the writer's log has no checkpoint but at 3 x its size");
+}
+
 /* Starts the sync thread when the store lets commits be synced apart (SQLite), and the
  * background checkpoints with it; else fd stays -1. */
 static void start_syncer(struct hd_writer *w, const char *location)
@@ -252,10 +264,7 @@ static void start_syncer(struct hd_writer *w, const char *location)
         sy->fd = -1;
     } else if (sy->fd >= 0) {
         pthread_setname_np(sy->thread, "wal-sync");
-        if (hd_store_watch_log(w->store, &sy->progress) == 0 &&
-            !(sy->checkpointer = hd_checkpointer_start(location, &sy->progress)) &&
-            hd_store_watch_log(w->store, NULL) != 0)
-            hd_log(HD_LOG_WARN, "store: the writer's log has no checkpoint but at 3 x its size");
+        start_checkpointer(w, location);
     }
 }
 
