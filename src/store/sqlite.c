@@ -370,6 +370,14 @@ int hd_sqlite_defer_sync(struct hd_store *s, int *fd)
     return 0;
 }
 
+/* Outside a transaction, or SQLite ignores it. */
+int hd_sqlite_trust_references(struct hd_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        return HD_E_STORAGE;
+    return exec_cached(s, "PRAGMA foreign_keys = OFF", "foreign keys");
+}
+
 /* A busy checkpoint lock means another connection is at it: nothing to do now. */
 int hd_sqlite_checkpoint(struct hd_store *s, int64_t *log_pages, int64_t *copied_pages)
 {

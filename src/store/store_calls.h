@@ -18,6 +18,7 @@
       (struct hd_store * s, int (*body)(struct hd_store *, const void *), const void *arg),        \
       (s, body, arg))                                                                              \
     X(defer_sync, (struct hd_store * s, int *fd), (s, fd))                                         \
+    X(trust_references, (struct hd_store * s), (s))                                                \
     X(checkpoint, (struct hd_store * s, int64_t * log_pages, int64_t * copied_pages),              \
       (s, log_pages, copied_pages))                                                                \
     X(watch_log, (struct hd_store * s, struct hd_log_progress * p), (s, p))                        \

@@ -298,6 +298,8 @@ struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t err
         free(w);
         return NULL;
     }
+    if (hd_store_trust_references(w->store))
+        hd_log(HD_LOG_WARN, "store: the writer checks foreign keys (they could not be turned off)");
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     start_syncer(w, location);

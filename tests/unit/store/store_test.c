@@ -352,7 +352,9 @@ Test(store, feed_through_audiences)
     cr_assert_eq(raw("SELECT locked_at FROM templates"), NOW - 1000, "the template is locked");
 }
 
-Test(store, notification_insert_checks_ownership)
+/* Shared by the two tests below: the second runs it on a connection that trusts its
+ * references (the writer's), where only the statements' own checks stand. */
+static void insert_checks_ownership(void)
 {
     seed();
     struct hd_audience a = {.name = "Elsewhere", .created_at = NOW};
@@ -372,12 +374,26 @@ Test(store, notification_insert_checks_ownership)
     strcpy(n.system_id, sys2.id);
     cr_assert_eq(hd_store_notification_insert(store, &n, users, 1, NULL, 0), HD_E_NOT_FOUND);
     n = notif(NOW, NOW, NOW + DAY);
+    strcpy(n.template_id, "00000000-0000-4000-8000-000000000000");
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 1, NULL, 0), HD_E_NOT_FOUND);
+    n = notif(NOW, NOW, NOW + DAY);
     cr_assert_eq(hd_store_notification_insert(store, &n, users, 2, NULL, 0), HD_E_CONFLICT);
     cr_assert_eq(raw("SELECT count(*) FROM notifications"), 0, "failed inserts roll back");
     cr_assert_eq(raw("SELECT count(*) FROM notification_users"), 0);
     cr_assert_eq(raw("SELECT count(*) FROM templates WHERE locked_at IS NOT NULL"), 0);
     struct hd_feed_item items[2];
     cr_assert_eq(feed(query("ada"), items), 0);
+}
+
+Test(store, notification_insert_checks_ownership)
+{
+    insert_checks_ownership();
+}
+
+Test(store, notification_insert_checks_ownership_on_the_writers_connection)
+{
+    cr_assert_eq(hd_store_trust_references(store), 0);
+    insert_checks_ownership();
 }
 
 Test(store, feed_time_window_and_cancel)
