@@ -26,6 +26,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "store/sqlite_pcache.h"
+#include "store/sqlite_walbuf.h"
 
 #define DB_FILE         "herald.db"
 #define BUSY_TIMEOUT_MS 5000
@@ -587,12 +588,15 @@ fail:
 
 /* Process-wide, before the first connection: SQLite's memory statistics take one global mutex
  * on every allocation, which the loops and the writer would otherwise contend for; the page
- * cache is the default one without its walk at each commit (sqlite_pcache.c). */
+ * cache is the default one without its walk at each commit (sqlite_pcache.c), and the VFS the
+ * default one with each commit's log writes gathered into one (sqlite_walbuf.c). */
 static void configure_library(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (hd_sqlite_pcache_install() != 0)
         hd_log(HD_LOG_WARN, "store: SQLite was initialized early; its default page cache stays");
+    if (hd_sqlite_walbuf_install() != 0)
+        hd_log(HD_LOG_WARN, "store: no VFS of our own: each log frame is written by itself");
 }
 
 int hd_sqlite_open(const char *location, struct hd_store **out, char *errbuf, size_t errlen)
