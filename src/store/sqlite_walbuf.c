@@ -27,8 +27,8 @@
 
 /* Bytes gathered at most before they are written: the default VFS writes at most 128 KiB - 1
  * bytes per call (and fails a longer write), 64 KiB is 16 frames of 4 KiB pages. */
-#define GATHER_MAX (64 << 10)
-#define FRAME_HEADER 24   /* a log frame's header: page number, database size (commits) ... */
+#define GATHER_MAX   (64 << 10)
+#define FRAME_HEADER 24 /* a log frame's header: page number, database size (commits) ... */
 #define ALIGN8(n)    (((n) + 7) & ~(size_t)7)
 
 /* A wrapped file: a main database or its log (is_log). */

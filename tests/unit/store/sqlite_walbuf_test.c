@@ -78,8 +78,8 @@ static long long rows_after_a_crash(void)
 {
     char cmd[1024], copy[160];
     snprintf(copy, sizeof(copy), "%s/crash", dir);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir %s && cp %s %s-wal %s/", copy, copy, path,
-             path, copy);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir %s && cp %s %s-wal %s/", copy, copy, path, path,
+             copy);
     cr_assert_eq(system(cmd), 0);
     snprintf(copy, sizeof(copy), "%s/crash/t.db", dir);
     sqlite3 *c;
