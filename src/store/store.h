@@ -87,7 +87,7 @@ struct hd_log_progress {
  * transaction start the log over; past 3 × HD_LOG_PAGES it does so whatever is left. Replaces
  * SQLite's automatic checkpoint on that connection; p NULL puts it back (every HD_LOG_PAGES).
  * PostgreSQL: nothing. */
-#define HD_LOG_PAGES 8000
+#define HD_LOG_PAGES 16000 /* 64 MB of 4 KiB pages: 8,000 cost 5-14% of the trigger rate */
 int hd_store_watch_log(struct hd_store *s, struct hd_log_progress *p) HD_WUR;
 
 /* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
