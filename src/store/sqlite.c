@@ -589,7 +589,7 @@ fail:
 /* Process-wide, before the first connection: SQLite's memory statistics take one global mutex
  * on every allocation, which the loops and the writer would otherwise contend for; the page
  * cache is the default one without its walk at each commit (sqlite_pcache.c), and the VFS the
- * default one with each commit's log writes gathered into one (sqlite_walbuf.c). */
+ * default one with a commit's log writes gathered into few large ones (sqlite_walbuf.c). */
 static void configure_library(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
