@@ -288,11 +288,13 @@ static int open_file(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *p, int
     return rc;
 }
 
+/* A second call finds this VFS the default already, and leaves the one below it in place. */
 int hd_sqlite_walbuf_install(void)
 {
-    base_vfs = sqlite3_vfs_find(NULL);
-    if (!base_vfs || base_vfs == &vfs)
-        return base_vfs ? 0 : -1;
+    sqlite3_vfs *found = sqlite3_vfs_find(NULL);
+    if (!found || found == &vfs)
+        return found ? 0 : -1;
+    base_vfs = found;
     vfs = *base_vfs; /* its other methods are the default's, which do not depend on which */
     vfs.szOsFile = (int)(ALIGN8(sizeof(struct file)) + (size_t)base_vfs->szOsFile);
     vfs.zName = "herald-walbuf";

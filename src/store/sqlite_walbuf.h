@@ -5,8 +5,9 @@
 
 #include <stdint.h>
 
-/* Registers the VFS as the default one, over the default it finds. Returns 0, or -1 when it
- * cannot (the default VFS then stays). Call once, before the first connection. */
+/* Registers the VFS as the default one, over the default it finds. Returns 0 (also when it is
+ * installed already), or -1 when it cannot (the default VFS then stays). Call it before the
+ * first connection. */
 int hd_sqlite_walbuf_install(void);
 
 /* What the VFS did, for tests: writes SQLite asked of a log, writes that reached the file, and

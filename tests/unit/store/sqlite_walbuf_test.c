@@ -51,6 +51,7 @@ static int insert_rows(int n)
 static void setup(void)
 {
     cr_assert_eq(hd_sqlite_walbuf_install(), 0);
+    cr_assert_eq(hd_sqlite_walbuf_install(), 0, "a second install changes nothing");
     snprintf(dir, sizeof(dir), "/tmp/hd_walbuf_test.%d", (int)getpid());
     snprintf(path, sizeof(path), "%s/t.db", dir);
     char cmd[160];
