@@ -14,7 +14,11 @@
  *
  * The other connections (the loops' own writes: administration, bulk imports) keep SQLite's
  * automatic checkpoint. While nothing is written the thread only wakes, backing off to
- * IDLE_MS between looks. */
+ * IDLE_MS between looks.
+ *
+ * Every MOVE_MS it also moves the targets that triggers logged into the index by user
+ * (hd_store_targets_move, sqlite_by_user.c), all of them, MOVE_MAX per transaction: in bulk,
+ * each leaf of that index is written once for many rows, and never while the writer waits. */
 #include "store/checkpointer.h"
 
 #include <pthread.h>
@@ -24,6 +28,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/time.h"
 #include "store/store.h"
 
 #define EVERY_MS       5
@@ -31,6 +36,8 @@
 #define COPY_PAGES     (HD_LOG_PAGES / 2)
 #define CONVERGE_PAGES (HD_LOG_PAGES * 13 / 16)
 #define CONVERGE_LEFT  64
+#define MOVE_MS        250
+#define MOVE_MAX       65536
 
 struct hd_checkpointer {
     pthread_t thread;
@@ -39,6 +46,8 @@ struct hd_checkpointer {
     bool stopping; /* under lock */
     struct hd_store *store;
     struct hd_log_progress *progress; /* the writer's */
+    int64_t moved_at;                 /* when targets were last moved (ms) */
+    bool move_failing;
 };
 
 /* Waits ms, or until stopped; returns false once stopped. */
@@ -64,6 +73,23 @@ static bool due(long long pages, long long copied)
     return left >= COPY_PAGES || (pages >= CONVERGE_PAGES && left >= CONVERGE_LEFT);
 }
 
+/* Moves every logged target into the index by user, once per MOVE_MS. */
+static void move_targets(struct hd_checkpointer *c)
+{
+    int64_t now = hd_time_now_ms();
+    if (now - c->moved_at < MOVE_MS && now >= c->moved_at)
+        return;
+    c->moved_at = now;
+    size_t moved = MOVE_MAX;
+    int err = 0;
+    while (!err && moved == MOVE_MAX)
+        err = hd_store_targets_move(c->store, MOVE_MAX, &moved);
+    if (err && !c->move_failing)
+        hd_log(HD_LOG_WARN, "store: moving targets into the index by user failed; feeds read "
+                            "them from the log meanwhile");
+    c->move_failing = err != 0;
+}
+
 static void *checkpointer_main(void *arg)
 {
     struct hd_checkpointer *c = arg;
@@ -71,6 +97,7 @@ static void *checkpointer_main(void *arg)
     long period = EVERY_MS;
     long long last_pages = -1;
     while (wait_period(c, period)) {
+        move_targets(c);
         long long pages = atomic_load(&c->progress->pages);
         if (!due(pages, atomic_load(&c->progress->copied))) {
             bool quiet = pages == last_pages;

@@ -1,6 +1,6 @@
 /* checkpointer.h: a thread that copies the SQLite log into the database as the writer fills
  * it, so that the writer's own checkpoint (after which the log starts over) finds little left
- * to copy. */
+ * to copy; it also moves the targets triggers log into the index by user (sqlite_by_user.c). */
 #ifndef HD_STORE_CHECKPOINTER_H
 #define HD_STORE_CHECKPOINTER_H
 

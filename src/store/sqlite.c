@@ -328,9 +328,13 @@ int hd_sqlite_in_job(struct hd_store *s, int (*body)(struct hd_store *, const vo
     return run_job(s, body, arg, false);
 }
 
+/* The writer's transaction also drops what the index by user has moved out of the log. */
 int hd_sqlite_batch_begin(struct hd_store *s)
 {
-    return hd_sq_begin(s);
+    int err = hd_sq_begin(s);
+    if (!err && (err = hd_sq_by_user_prune(s)))
+        hd_sq_rollback(s);
+    return err;
 }
 
 int hd_sqlite_batch_end(struct hd_store *s, bool commit)
@@ -567,17 +571,25 @@ static int migrate(struct hd_store *s, char *errbuf, size_t errlen)
     return err;
 }
 
-/* One attempt at opening, configuring and migrating path. */
-static int open_once(const char *path, struct hd_store **out, char *errbuf, size_t errlen)
+/* One attempt at opening, configuring and migrating DIR/herald.db, then attaching the index by
+ * user. URIs (each path encoded as one) let the index be attached read-only. */
+static int open_once(const char *location, const char *path, struct hd_store **out, char *errbuf,
+                     size_t errlen)
 {
     struct hd_store *s = hd_xcalloc(1, sizeof(*s));
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    char uri[3 * PATH_MAX + 16];
+    if (!hd_sq_file_uri(path, true, uri, sizeof(uri))) {
+        snprintf(errbuf, errlen, "the data directory path is too long");
+        goto fail;
+    }
+    if (sqlite3_open_v2(uri, &s->db, flags, NULL) != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot open %s: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
-    if (configure(s, errbuf, errlen) || migrate(s, errbuf, errlen))
+    if (configure(s, errbuf, errlen) || migrate(s, errbuf, errlen) ||
+        hd_sq_by_user_open(s, location, errbuf, errlen))
         goto fail;
     *out = s;
     return 0;
@@ -620,7 +632,7 @@ int hd_sqlite_open(const char *location, struct hd_store **out, char *errbuf, si
     for (int attempt = 0; attempt < OPEN_ATTEMPTS && err; attempt++) {
         if (attempt)
             usleep(OPEN_RETRY_US);
-        err = open_once(path, out, errbuf, errlen);
+        err = open_once(location, path, out, errbuf, errlen);
     }
     return err;
 }

@@ -301,37 +301,52 @@ int hd_sqlite_end_user_list(struct hd_store *s, const char *system_id, const cha
                             "end user list");
 }
 
-/* Every table that keeps something about (system, end user); end_users first. */
+/* Every table that keeps something about (system, end user); end_users first. Their direct
+ * targets are found through the index by user and the log not yet in it; then the log's rows
+ * go, and a row without a notification tells the index to drop the user too (sqlite_by_user.c). */
 static const char SQL_ERASE_USER[] = "DELETE FROM end_users WHERE system_id = ?1 AND id = ?2";
 static const char SQL_ERASE_STATE[] =
     "DELETE FROM delivery_state WHERE system_id = ?1 AND end_user_id = ?2";
 static const char SQL_ERASE_MEMBER[] =
     "DELETE FROM audience_members WHERE system_id = ?1 AND end_user_id = ?2";
 static const char SQL_ERASE_TARGET[] =
-    "DELETE FROM notification_users WHERE system_id = ?1 AND end_user_id = ?2";
+    "DELETE FROM notification_users WHERE end_user_id = ?2 AND system_id = ?1"
+    " AND notification_id IN (SELECT notification_id FROM by_user.targets"
+    "  WHERE system_id = ?1 AND end_user_id = ?2"
+    "  UNION SELECT notification_id FROM target_log WHERE system_id = ?1 AND end_user_id = ?2)";
+static const char SQL_ERASE_LOGGED[] =
+    "DELETE FROM target_log WHERE system_id = ?1 AND end_user_id = ?2"
+    " AND notification_id IS NOT NULL";
+static const char SQL_ERASE_INDEXED[] =
+    "INSERT INTO target_log (system_id, end_user_id, notification_id) VALUES (?1, ?2, NULL)";
 
 struct erase {
     const char *system_id, *id;
 };
 
+static int erase_step(struct hd_store *s, const char *sql, const struct erase *e)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, sql);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, e->system_id) || hd_sq_bind_text(st, 2, e->id))
+        return hd_sq_bind_failed(s, st, "end user erase");
+    return hd_sq_run(s, st, "end user erase");
+}
+
 static int erase_body(struct hd_store *s, const void *arg)
 {
     static const char *const sqls[] = {SQL_ERASE_USER, SQL_ERASE_STATE, SQL_ERASE_MEMBER,
-                                       SQL_ERASE_TARGET};
+                                       SQL_ERASE_TARGET, SQL_ERASE_LOGGED};
     const struct erase *e = arg;
     int64_t erased = 0;
     for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-        sqlite3_stmt *st = hd_sq_stmt(s, sqls[i]);
-        if (!st)
-            return HD_E_STORAGE;
-        if (hd_sq_bind_text(st, 1, e->system_id) || hd_sq_bind_text(st, 2, e->id))
-            return hd_sq_bind_failed(s, st, "end user erase");
-        int err = hd_sq_run(s, st, "end user erase");
+        int err = erase_step(s, sqls[i], e);
         if (err)
             return err;
         erased += sqlite3_changes(s->db);
     }
-    return erased ? 0 : HD_E_NOT_FOUND;
+    return erased ? erase_step(s, SQL_ERASE_INDEXED, e) : HD_E_NOT_FOUND;
 }
 
 int hd_sqlite_end_user_delete(struct hd_store *s, const char *system_id, const char *id)

@@ -76,16 +76,35 @@ void hd_sq_rollback(struct hd_store *s);
 int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, const void *),
                          const void *arg) HD_WUR;
 
+/* A "file:" URI naming path, every byte outside the unreserved set percent-encoded, with
+ * "?mode=ro" unless writable; false if it does not fit in cap. */
+bool hd_sq_file_uri(const char *path, bool writable, char *out, size_t cap);
+
+/* Attaches DIR/herald-by-user.db as by_user, read-only, after checking it (and building it from
+ * notification_users when it is missing or stale); herald.db must be migrated. */
+int hd_sq_by_user_open(struct hd_store *s, const char *location, char *errbuf, size_t errlen);
+
+/* Inside the writer's transaction: drops up to 1,024 rows of target_log that the index has. */
+int hd_sq_by_user_prune(struct hd_store *s) HD_WUR;
+
 /* Sorts after every id we issue (hex digits and '-'): the cursor of a first page. */
 #define CURSOR_MAX "~"
 
-/* The user's targets, fan-out on read: direct ones UNION those of their audiences, both through
- * covering indexes on (system_id, end_user_id); ?1 system, ?2 user, ?3 exclusive upper id bound.
- * CROSS JOIN keeps this set the outer loop, so no query walks a system's notifications. */
+/* The user's targets, fan-out on read: direct ones (the index by user, checked against
+ * notification_users, plus the log's rows it does not have yet: sqlite_by_user.c) UNION those of
+ * their audiences, through covering indexes on (system_id, end_user_id); ?1 system, ?2 user, ?3
+ * exclusive upper id bound. CROSS JOIN keeps this set the outer loop, so no query walks a
+ * system's notifications. */
 #define TARGETS_WITH                                                                               \
     "WITH targets(nid) AS ("                                                                       \
-    " SELECT notification_id FROM notification_users"                                              \
-    "  WHERE system_id = ?1 AND end_user_id = ?2 AND notification_id < ?3"                         \
+    " SELECT bu.notification_id FROM by_user.targets bu"                                           \
+    "  WHERE bu.system_id = ?1 AND bu.end_user_id = ?2 AND bu.notification_id < ?3"                \
+    "  AND EXISTS (SELECT 1 FROM notification_users nu"                                            \
+    "   WHERE nu.notification_id = bu.notification_id AND nu.end_user_id = ?2)"                    \
+    " UNION"                                                                                       \
+    " SELECT notification_id FROM target_log"                                                      \
+    "  WHERE seq > (SELECT moved FROM by_user.progress) AND system_id = ?1"                        \
+    "  AND end_user_id = ?2 AND notification_id < ?3"                                              \
     " UNION"                                                                                       \
     " SELECT na.notification_id FROM audience_members am"                                          \
     "  JOIN notification_audiences na ON na.audience_id = am.audience_id"                          \

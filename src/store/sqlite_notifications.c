@@ -33,6 +33,9 @@ static const char SQL_TEMPLATE_LOCK[] =
 static const char SQL_NOTIF_USER[] =
     "INSERT INTO notification_users (notification_id, system_id, end_user_id)"
     " VALUES (?1, ?2, ?3)";
+/* For the index by user (sqlite_by_user.c), which a thread of its own fills from this log. */
+static const char SQL_TARGET_LOG[] =
+    "INSERT INTO target_log (system_id, end_user_id, notification_id) VALUES (?2, ?3, ?1)";
 static const char SQL_NOTIF_AUDIENCE[] =
     "INSERT INTO notification_audiences (notification_id, audience_id)"
     " SELECT ?1, id FROM audiences"
@@ -105,6 +108,24 @@ static int insert_notification_row(struct hd_store *s, const struct hd_notificat
     if (hd_sq_bind_text(lock, 1, n->template_id) || hd_sq_bind_i64(lock, 2, n->created_at))
         return hd_sq_bind_failed(s, lock, "template lock");
     return hd_sq_run(s, lock, "template lock");
+}
+
+/* One direct target: its row, and its line in the log of targets. */
+static int insert_target(struct hd_store *s, const struct hd_notification *n, const char *user)
+{
+    static const char *const sqls[] = {SQL_NOTIF_USER, SQL_TARGET_LOG};
+    for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+        sqlite3_stmt *st = hd_sq_stmt(s, sqls[i]);
+        if (!st)
+            return HD_E_STORAGE;
+        if (hd_sq_bind_text(st, 1, n->id) || hd_sq_bind_text(st, 2, n->system_id) ||
+            hd_sq_bind_text(st, 3, user))
+            return hd_sq_bind_failed(s, st, "notification user");
+        int err = hd_sq_run(s, st, "notification user");
+        if (err)
+            return err;
+    }
+    return 0;
 }
 
 /* ---- targeted: distinct people reached, without walking a large audience ---- */
@@ -192,16 +213,12 @@ static int notification_body(struct hd_store *s, const void *arg)
 {
     const struct notification_insert *ni = arg;
     const struct hd_notification *n = ni->n;
-    sqlite3_stmt *user = hd_sq_stmt(s, SQL_NOTIF_USER), *aud = hd_sq_stmt(s, SQL_NOTIF_AUDIENCE);
-    if (!user || !aud)
+    sqlite3_stmt *aud = hd_sq_stmt(s, SQL_NOTIF_AUDIENCE);
+    if (!aud)
         return HD_E_STORAGE;
     int err = insert_notification_row(s, n, ni->n_users, ni->start_seq);
-    for (size_t i = 0; !err && i < ni->n_users; i++) {
-        if (hd_sq_bind_text(user, 1, n->id) || hd_sq_bind_text(user, 2, n->system_id) ||
-            hd_sq_bind_text(user, 3, ni->users[i]))
-            return hd_sq_bind_failed(s, user, "notification user");
-        err = hd_sq_run(s, user, "notification user");
-    }
+    for (size_t i = 0; !err && i < ni->n_users; i++)
+        err = insert_target(s, n, ni->users[i]);
     for (size_t i = 0; !err && i < ni->n_audiences; i++) {
         if (hd_sq_bind_text(aud, 1, n->id) || hd_sq_bind_text(aud, 2, ni->audiences[i]) ||
             hd_sq_bind_text(aud, 3, n->system_id))

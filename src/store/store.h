@@ -90,6 +90,12 @@ struct hd_log_progress {
 #define HD_LOG_PAGES 16000 /* 64 MB of 4 KiB pages: 8,000 cost 5-14% of the trigger rate */
 int hd_store_watch_log(struct hd_store *s, struct hd_log_progress *p) HD_WUR;
 
+/* SQLite: moves up to max rows of targets logged by triggers into the index of targets by user,
+ * a file of its own (sqlite_by_user.c), in one transaction that takes no lock of herald.db;
+ * *moved says how many. Run by one thread (store/target_mover.h). PostgreSQL indexes its targets
+ * as it inserts them: nothing to do, *moved 0. */
+int hd_store_targets_move(struct hd_store *s, size_t max, size_t *moved) HD_WUR;
+
 /* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
  * snapshot and share its locks (SQLite: one read transaction instead of one per statement).
  * Only reads may run in between; end it before handing the thread back to its loop.

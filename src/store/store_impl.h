@@ -42,6 +42,8 @@ struct hd_store {
      * and the first of them to fail (job_undo) undoes the whole job */
     bool in_job;
     int job_undo;
+    /* the index by user (sqlite_by_user.c) is attached writable: the mover's connection only */
+    bool by_user_writable;
     /* PostgreSQL: NULL for a SQLite store */
     struct hd_pg *pg;
 };

@@ -1,5 +1,6 @@
 /* store_seed.h: the tenants most store tests start from: account `mine` with system `sys` and
- * template `tpl` (placeholders OPP and ID), and account `other`, empty. */
+ * template `tpl` (placeholders OPP and ID), and account `other`, empty; and notifications of
+ * tpl. */
 #ifndef HD_TESTS_STORE_SEED_H
 #define HD_TESTS_STORE_SEED_H
 
@@ -39,6 +40,24 @@ static inline void seed(void)
     cr_assert_eq(hd_store_account_insert(store, &other), 0);
     cr_assert_eq(hd_store_system_insert(store, &sys), 0);
     cr_assert_eq(hd_store_template_insert(store, &tpl), 0);
+}
+
+/* A notification of tpl created at `created` (its UUIDv7 sorts by it), live [start, end). */
+static inline struct hd_notification seed_notification(int64_t created, int64_t start, int64_t end)
+{
+    struct hd_notification n = {.created_by = "key1",
+                                .type = "push",
+                                .title = "console name",
+                                .runtime_title = "New lead",
+                                .runtime_description = "Opportunity Acme",
+                                .start_at = start,
+                                .end_at = end,
+                                .created_at = created};
+    hd_id_uuid7(n.id, created);
+    strcpy(n.account_id, mine.id);
+    strcpy(n.system_id, sys.id);
+    strcpy(n.template_id, tpl.id);
+    return n;
 }
 
 #endif

@@ -37,22 +37,9 @@ TestSuite(store, .init = setup, .fini = teardown);
 /* Tests that fork: they open their stores after forking, never before (SQLite forbids it). */
 TestSuite(store_procs, .init = prepare, .fini = teardown);
 
-/* A notification of tpl created at `created` (its UUIDv7 sorts by it), live [start, end). */
 static struct hd_notification notif(int64_t created, int64_t start, int64_t end)
 {
-    struct hd_notification n = {.created_by = "key1",
-                                .type = "push",
-                                .title = "console name",
-                                .runtime_title = "New lead",
-                                .runtime_description = "Opportunity Acme",
-                                .start_at = start,
-                                .end_at = end,
-                                .created_at = created};
-    hd_id_uuid7(n.id, created);
-    strcpy(n.account_id, mine.id);
-    strcpy(n.system_id, sys.id);
-    strcpy(n.template_id, tpl.id);
-    return n;
+    return seed_notification(created, start, end);
 }
 
 static void send_to(struct hd_notification *n, const char *user)
@@ -97,7 +84,7 @@ Test(store, open_twice_shares_secret_and_schema)
     cr_assert_arr_neq(a, zero, sizeof(a));
     cr_assert_eq(hd_store_server_secret(store, b), 0);
     cr_assert_arr_eq(a, b, sizeof(a));
-    int64_t migrations = fixture_on_pg() ? 2 : 4; /* src/store/migrations/{pg/,}*.sql */
+    int64_t migrations = fixture_on_pg() ? 2 : 5; /* src/store/migrations/{pg/,}*.sql */
     cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), migrations);
     cr_assert_eq(raw("SELECT max(version) FROM schema_migrations"), migrations);
     cr_assert_eq(raw(fixture_on_pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = "

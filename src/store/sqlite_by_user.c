@@ -1,0 +1,281 @@
+/* sqlite_by_user.c: the index of direct targets by user, in DIR/herald-by-user.db, attached to
+ * every connection as by_user.
+ *
+ * Why a file of its own: indexed in herald.db, each trigger wrote one random leaf of that index
+ * to the log, synced it and copied it back, a third of the trigger rate. Now a trigger appends
+ * its targets to target_log, at the right edge (sqlite_notifications.c); a thread of its own
+ * (target_mover.h) moves them, sorted and many at a time, into by_user.targets, outside the
+ * writer's lock; the writer then drops what was moved (hd_sq_by_user_prune).
+ *
+ * by_user.progress.moved is the highest seq of target_log in the index, committed (and synced)
+ * with the rows it covers. A reader takes the index plus the log's rows past moved, in one
+ * statement: SQLite starts a statement's snapshots in the order of the schemas, main first, so
+ * whatever the writer has dropped from the log by then is below the moved the reader sees.
+ * A row of the log without notification_id is an end user's erasure: the move deletes their
+ * rows first, then adds the ones logged after it. Readers also check each indexed row against
+ * notification_users, so an erased user is gone at once, not at the next move.
+ *
+ * Every connection attaches the index read-only, so that BEGIN IMMEDIATE locks herald.db alone;
+ * only opening (which checks the index, and builds it when it is missing or was built from
+ * another database or a later state of this one) and the mover attach it writable. */
+#include "store/sqlite_db.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define BY_USER_FILE "herald-by-user.db"
+/* The writer drops at most this many moved rows of the log per batch, so that no batch waits
+ * on a long delete. */
+#define PRUNE_MAX "1024"
+/* SQLite's default: the index's log stays a few MB. */
+#define INDEX_LOG_PAGES 1000
+
+/* ---- attaching ---- */
+
+bool hd_sq_file_uri(const char *path, bool writable, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(out, cap, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c && n + 4 < cap; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            strchr("/._~-", *c)) {
+            out[n++] = (char)*c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*c >> 4];
+            out[n++] = hex[*c & 15];
+        }
+    }
+    if (n + 4 >= cap)
+        return false;
+    out[n] = '\0';
+    return writable || (size_t)snprintf(out + n, cap - n, "?mode=ro") < cap - n;
+}
+
+static int exec(struct hd_store *s, const char *sql, char *errbuf, size_t errlen)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    snprintf(errbuf, errlen, "index by user: %s", sqlite3_errmsg(s->db));
+    return HD_E_STORAGE;
+}
+
+static int attach(struct hd_store *s, const char *path, bool writable, char *errbuf, size_t errlen)
+{
+    char uri[3 * PATH_MAX + 16];
+    if (!hd_sq_file_uri(path, writable, uri, sizeof(uri))) {
+        snprintf(errbuf, errlen, "the data directory path is too long");
+        return HD_E_STORAGE;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "ATTACH ?1 AS by_user", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(st, 1, uri, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
+        return HD_E_STORAGE;
+    }
+    s->by_user_writable = writable;
+    return 0;
+}
+
+/* Attached anew, writable or not; outside any transaction. */
+static int reattach(struct hd_store *s, bool writable, char *errbuf, size_t errlen)
+{
+    char path[PATH_MAX];
+    const char *now = sqlite3_db_filename(s->db, "by_user");
+    if (!now || (size_t)snprintf(path, sizeof(path), "%s", now) >= sizeof(path)) {
+        snprintf(errbuf, errlen, "the index by user is not attached");
+        return HD_E_STORAGE;
+    }
+    return exec(s, "DETACH by_user", errbuf, errlen) || attach(s, path, writable, errbuf, errlen) ||
+           (writable && exec(s, "PRAGMA by_user.synchronous = FULL", errbuf, errlen));
+}
+
+/* The mover's connection: the index attached writable, and its log copied into it every
+ * INDEX_LOG_PAGES (the connection only reads herald.db, so this is the index's alone). */
+static int become_mover(struct hd_store *s)
+{
+    char errbuf[256] = "index by user: cannot set its checkpoint";
+    if (reattach(s, true, errbuf, sizeof(errbuf)) ||
+        sqlite3_wal_autocheckpoint(s->db, INDEX_LOG_PAGES) != SQLITE_OK) {
+        hd_log(HD_LOG_ERROR, "store: %s", errbuf);
+        return HD_E_STORAGE;
+    }
+    return 0;
+}
+
+/* ---- checking and building ---- */
+
+static const char SQL_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS by_user.targets ("
+    " system_id TEXT NOT NULL, end_user_id TEXT NOT NULL, notification_id TEXT NOT NULL,"
+    " PRIMARY KEY (system_id, end_user_id, notification_id)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS by_user.progress ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), instance TEXT NOT NULL, moved INTEGER NOT NULL)"
+    " STRICT;";
+/* The log's last seq ever: a restored older copy of herald.db has a lower one. */
+#define LOGGED   "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'target_log'), 0)"
+#define INSTANCE "(SELECT value FROM store_meta WHERE name = 'instance')"
+static const char SQL_CURRENT[] = "SELECT count(*) FROM by_user.progress"
+                                  " WHERE instance = " INSTANCE " AND moved <= " LOGGED;
+static const char SQL_BUILD[] =
+    "DELETE FROM by_user.targets;"
+    "INSERT INTO by_user.targets (system_id, end_user_id, notification_id)"
+    " SELECT system_id, end_user_id, notification_id FROM notification_users ORDER BY 1, 2, 3;"
+    "INSERT OR REPLACE INTO by_user.progress (id, instance, moved)"
+    " VALUES (1, " INSTANCE ", " LOGGED ");";
+
+static int index_is_current(struct hd_store *s, bool *current, char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, SQL_CURRENT, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        *current = sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    snprintf(errbuf, errlen, "index by user: %s", sqlite3_errmsg(s->db));
+    return HD_E_STORAGE;
+}
+
+/* In one transaction that holds both files' write locks: builds the index from
+ * notification_users unless it is current. */
+static int check_index(struct hd_store *s, char *errbuf, size_t errlen)
+{
+    bool current = false;
+    int err = exec(s, "BEGIN IMMEDIATE", errbuf, errlen) || exec(s, SQL_SCHEMA, errbuf, errlen) ||
+              index_is_current(s, &current, errbuf, errlen);
+    if (!err && !current) {
+        hd_log(HD_LOG_INFO, "store: building the index of targets by user (%s)", BY_USER_FILE);
+        err = exec(s, SQL_BUILD, errbuf, errlen);
+    }
+    if (!err)
+        err = exec(s, "COMMIT", errbuf, errlen);
+    if (err && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+int hd_sq_by_user_open(struct hd_store *s, const char *location, char *errbuf, size_t errlen)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", location, BY_USER_FILE) >= sizeof(path)) {
+        snprintf(errbuf, errlen, "the data directory path is too long");
+        return HD_E_STORAGE;
+    }
+    /* FULL: the writer drops the log's rows once the index says it has them. */
+    if (attach(s, path, true, errbuf, errlen) ||
+        exec(s, "PRAGMA by_user.journal_mode = WAL", errbuf, errlen) ||
+        exec(s, "PRAGMA by_user.synchronous = FULL", errbuf, errlen) ||
+        check_index(s, errbuf, errlen))
+        return HD_E_STORAGE;
+    return reattach(s, false, errbuf, errlen);
+}
+
+/* ---- moving and dropping ---- */
+
+static const char SQL_MOVED[] = "SELECT moved FROM by_user.progress";
+static const char SQL_MOVE_UPTO[] = "SELECT coalesce(max(seq), 0), count(*) FROM"
+                                    " (SELECT seq FROM target_log WHERE seq > ?1 ORDER BY seq"
+                                    " LIMIT ?2)";
+static const char SQL_MOVE_ERASE[] = "DELETE FROM by_user.targets WHERE (system_id, end_user_id) IN"
+                                     " (SELECT system_id, end_user_id FROM target_log"
+                                     "  WHERE seq > ?1 AND seq <= ?2 AND notification_id IS NULL)";
+static const char SQL_MOVE_ADD[] =
+    "INSERT OR IGNORE INTO by_user.targets (system_id, end_user_id, notification_id)"
+    " SELECT system_id, end_user_id, notification_id FROM target_log"
+    " WHERE seq > ?1 AND seq <= ?2 AND notification_id IS NOT NULL ORDER BY 1, 2, 3";
+static const char SQL_MOVE_MARK[] = "UPDATE by_user.progress SET moved = ?2 WHERE moved = ?1";
+static const char SQL_BEGIN_DEFERRED[] = "BEGIN";
+static const char SQL_END[] = "COMMIT";
+static const char SQL_UNDO[] = "ROLLBACK";
+
+/* Runs sql with ?1 a and ?2 b (those it has); out[i], when asked, gets column i of n. */
+static int step_i64(struct hd_store *s, const char *sql, int64_t a, int64_t b, int64_t *out, int n,
+                    const char *what)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, sql);
+    if (!st)
+        return HD_E_STORAGE;
+    int params = sqlite3_bind_parameter_count(st);
+    if ((params >= 1 && hd_sq_bind_i64(st, 1, a)) || (params >= 2 && hd_sq_bind_i64(st, 2, b)))
+        return hd_sq_bind_failed(s, st, what);
+    int rc = sqlite3_step(st);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : hd_sq_fail(s, what);
+    for (int i = 0; i < n; i++)
+        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+    hd_sq_done(st);
+    return err;
+}
+
+static int run_range(struct hd_store *s, const char *sql, int64_t from, int64_t upto,
+                     const char *what)
+{
+    return step_i64(s, sql, from, upto, NULL, 0, what);
+}
+
+/* HD_E_CONFLICT if another connection moved the same rows meanwhile: this move is undone. */
+static int mark_moved(struct hd_store *s, int64_t from, int64_t upto)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_MOVE_MARK);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_i64(st, 1, from) || hd_sq_bind_i64(st, 2, upto))
+        return hd_sq_bind_failed(s, st, "index by user mark");
+    int err = hd_sq_run_changed(s, st, "index by user mark");
+    return err == HD_E_NOT_FOUND ? HD_E_CONFLICT : err;
+}
+
+/* The move itself, inside a deferred transaction: herald.db is only read. */
+static int move_range(struct hd_store *s, size_t max, size_t *moved)
+{
+    int64_t from, upto_rows[2];
+    int err = step_i64(s, SQL_MOVED, 0, 0, &from, 1, "index by user") ||
+              step_i64(s, SQL_MOVE_UPTO, from, max > INT64_MAX ? INT64_MAX : (int64_t)max,
+                       upto_rows, 2, "index by user");
+    int64_t upto = upto_rows[0];
+    if (err || upto_rows[1] == 0)
+        return err;
+    err = run_range(s, SQL_MOVE_ERASE, from, upto, "index by user erase") ||
+          run_range(s, SQL_MOVE_ADD, from, upto, "index by user move") || mark_moved(s, from, upto);
+    if (!err)
+        *moved = (size_t)upto_rows[1];
+    return err;
+}
+
+int hd_sqlite_targets_move(struct hd_store *s, size_t max, size_t *moved)
+{
+    *moved = 0;
+    if (!s->by_user_writable && become_mover(s))
+        return HD_E_STORAGE;
+    sqlite3_stmt *begin = hd_sq_stmt(s, SQL_BEGIN_DEFERRED), *end = hd_sq_stmt(s, SQL_END);
+    if (!begin || !end || hd_sq_run(s, begin, "index by user begin"))
+        return HD_E_STORAGE;
+    int err = move_range(s, max, moved);
+    if (!err)
+        err = hd_sq_run(s, end, "index by user commit");
+    if (err) {
+        *moved = 0;
+        sqlite3_stmt *undo = hd_sq_stmt(s, SQL_UNDO);
+        if (undo && !sqlite3_get_autocommit(s->db) && hd_sq_run(s, undo, "index by user undo"))
+            hd_log(HD_LOG_ERROR, "store: rollback failed");
+    }
+    return err;
+}
+
+static const char SQL_PRUNE[] =
+    "DELETE FROM target_log WHERE seq <= min((SELECT moved FROM by_user.progress),"
+    " (SELECT min(seq) FROM target_log) + " PRUNE_MAX " - 1)";
+
+int hd_sq_by_user_prune(struct hd_store *s)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_PRUNE);
+    return st ? hd_sq_run(s, st, "target log prune") : HD_E_STORAGE;
+}
