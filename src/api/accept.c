@@ -208,7 +208,8 @@ int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
     j->record.status = 202;
     j->record.response = hd_arena_strdup(j->arena, a->answer);
     j->record.created_at = a->n->created_at;
-    hd_sha256(req->body.ptr, req->body.len, j->record.body_hash);
+    if (j->idem_key) /* the hash is for the retries of this key alone */
+        hd_sha256(req->body.ptr, req->body.len, j->record.body_hash);
     j->write.run = job_run;
     j->write.done = job_done;
     j->conn = hd_req_suspend(req);
