@@ -183,6 +183,7 @@ static int start_workers(struct worker *w, int n, struct hd_app_shared *shared,
         w[i].loop = hd_loop_create();
         w[i].app->loop = w[i].loop;
         w[i].app->hub = hd_hub_create();
+        w[i].app->catalog = hd_catalog_create();
         if (!w[i].loop || hd_store_open(location, &w[i].app->store, err, sizeof(err))) {
             hd_log(HD_LOG_ERROR, "worker %d: %s", i, w[i].loop ? err : "no event loop");
             return HD_E_INTERNAL;
@@ -316,8 +317,10 @@ int hd_server_run(const struct hd_config *cfg)
         if (w[i].loop)
             hd_loop_drain(w[i].loop); /* events published after the loop ended */
         hd_loop_destroy(w[i].loop);
-        if (w[i].app)
+        if (w[i].app) {
             hd_hub_destroy(w[i].app->hub);
+            hd_catalog_destroy(w[i].app->catalog);
+        }
         if (i >= started && w[i].listen_fd > 0)
             close(w[i].listen_fd);
     }

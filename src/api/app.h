@@ -11,6 +11,7 @@
 #include "store/writer.h"
 #include "config.h"
 #include "http/router.h"
+#include "store/catalog.h"
 #include "store/store.h"
 
 /* Route auth kinds (struct hd_route.auth). */
@@ -50,9 +51,11 @@ struct hd_app_counters {
 };
 
 struct hd_app {
-    struct hd_store *store; /* this thread's connection */
-    struct hd_loop *loop;   /* this thread's event loop */
-    struct hd_hub *hub;     /* this thread's connected end users */
+    struct hd_store *store;     /* this thread's connection */
+    struct hd_catalog *catalog; /* keys, systems and templates in front of store (the guard
+                                   of an API route syncs it) */
+    struct hd_loop *loop;       /* this thread's event loop */
+    struct hd_hub *hub;         /* this thread's connected end users */
     struct hd_app_shared *shared;
     struct hd_app_counters counters;
     bool reading; /* the guard opened a read snapshot on store (HD_ROUTE_ONE_SNAPSHOT) */

@@ -87,7 +87,9 @@ static int api_token(struct hd_req *req, struct hd_res *res)
     const struct hd_api_key *key = &state.key;
     int rc = !sub || !scope || json_object_get(claims, "sys")
                  ? HD_E_NOT_FOUND
-                 : hd_store_key_get_state(app->store, sub, req->arena, &state);
+                 : hd_catalog_sync(app->catalog, app->store);
+    if (!rc)
+        rc = hd_catalog_key_state(app->catalog, app->store, sub, req->arena, &state);
     if (rc && rc != HD_E_NOT_FOUND) /* the store is down: not the caller's fault */
         hd_res_error(res, rc, NULL, NULL);
     else if (rc || key->revoked_at)

@@ -23,21 +23,16 @@ static int resolve_system(struct hd_req *req, struct hd_res *res, const char *id
     struct hd_app *app = hd_app_of(req);
     const char *acc = req->who.account_id;
     if (id) {
-        int rc = hd_store_system_get(app->store, acc, id, req->arena, out);
+        int rc = hd_catalog_system(app->catalog, app->store, acc, id, req->arena, out);
         if (rc == HD_E_NOT_FOUND)
             hd_res_error(res, rc, hd_arena_printf(req->arena, "No system %s in this account.", id),
                          NULL);
         return rc;
     }
-    struct hd_system two[2];
     size_t n;
-    int rc = hd_store_system_list(app->store, acc, req->arena, two, 2, &n);
-    if (rc)
+    int rc = hd_catalog_only_system(app->catalog, app->store, acc, req->arena, out, &n);
+    if (rc || n == 1)
         return rc;
-    if (n == 1) {
-        *out = two[0];
-        return 0;
-    }
     struct hd_problems p = {0};
     hd_problem(&p, "notification.systemId",
                n ? "is required: this account has several systems; say which one"
@@ -48,7 +43,8 @@ static int resolve_system(struct hd_req *req, struct hd_res *res, const char *id
 static int resolve_template(struct hd_req *req, struct hd_res *res, const struct hd_system *sys,
                             const char *id, struct hd_template *out)
 {
-    int rc = hd_store_template_get(hd_app_of(req)->store, sys->id, id, req->arena, out);
+    struct hd_app *app = hd_app_of(req);
+    int rc = hd_catalog_template(app->catalog, app->store, sys->id, id, req->arena, out);
     if (rc == HD_E_NOT_FOUND)
         hd_res_error(res, rc,
                      hd_arena_printf(req->arena, "No template %s in system %s.", id, sys->id),
@@ -166,17 +162,16 @@ static int answer_all_problems(struct hd_req *req, struct hd_res *res, const str
     struct hd_app *app = hd_app_of(req);
     struct hd_system sys;
     struct hd_template tpl;
-    struct hd_system two[2];
     size_t n = 0;
-    bool have_system = pl->system_id ? hd_store_system_get(app->store, req->who.account_id,
-                                                           pl->system_id, req->arena, &sys) == 0
-                                     : hd_store_system_list(app->store, req->who.account_id,
-                                                            req->arena, two, 2, &n) == 0 &&
-                                           n == 1;
-    if (!pl->system_id && have_system)
-        sys = two[0];
+    bool have_system = pl->system_id
+                           ? hd_catalog_system(app->catalog, app->store, req->who.account_id,
+                                               pl->system_id, req->arena, &sys) == 0
+                           : hd_catalog_only_system(app->catalog, app->store, req->who.account_id,
+                                                    req->arena, &sys, &n) == 0 &&
+                                 n == 1;
     if (have_system && pl->template_id &&
-        hd_store_template_get(app->store, sys.id, pl->template_id, req->arena, &tpl) == 0) {
+        hd_catalog_template(app->catalog, app->store, sys.id, pl->template_id, req->arena, &tpl) ==
+            0) {
         struct hd_problems more = {0};
         struct hd_notification ignored = {0};
         if (hd_trigger_prepare(&pl->trigger, &tpl, hd_time_now_ms(), req->arena, &more, &ignored) ==

@@ -293,6 +293,13 @@ int hd_pg_key_get_state(struct hd_store *s, const char *client_id, struct hd_are
     return hd_pg_fetch(s, SQL_KEY_GET_STATE, &p, read_key_state, ar, out, "key get state");
 }
 
+int hd_pg_catalog_version(struct hd_store *s, int64_t *version)
+{
+    struct hd_pg_params p = {0};
+    return hd_pg_fetch_i64(s, "SELECT version FROM catalog_version", &p, version,
+                           "catalog version");
+}
+
 static const char SQL_KEY_ROTATE[] =
     "UPDATE api_keys SET secret_hash = $3, secret_rotated_at = $4"
     " WHERE client_id = $1 AND account_id = $2 AND revoked_at IS NULL";

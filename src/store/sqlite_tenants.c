@@ -335,6 +335,21 @@ int hd_sqlite_key_get_state(struct hd_store *s, const char *client_id, struct hd
     return hd_sq_fetch(s, st, read_key_state, ar, out, "key get state");
 }
 
+static const char SQL_CATALOG_VERSION[] = "SELECT version FROM catalog_version";
+
+static bool read_i64(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    (void)ar;
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+    return true;
+}
+
+int hd_sqlite_catalog_version(struct hd_store *s, int64_t *version)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_CATALOG_VERSION);
+    return st ? hd_sq_fetch(s, st, read_i64, NULL, version, "catalog version") : HD_E_STORAGE;
+}
+
 static const char SQL_KEY_ROTATE[] =
     "UPDATE api_keys SET secret_hash = ?3, secret_rotated_at = ?4"
     " WHERE client_id = ?1 AND account_id = ?2 AND revoked_at IS NULL";

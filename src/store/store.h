@@ -90,6 +90,11 @@ struct hd_log_progress {
 #define HD_LOG_PAGES 16000 /* 64 MB of 4 KiB pages: 8,000 cost 5-14% of the trigger rate */
 int hd_store_watch_log(struct hd_store *s, struct hd_log_progress *p) HD_WUR;
 
+/* The catalog's version: a number that every change of an API key, a system or a template
+ * raises in the change's own transaction, on every process and node (SQL triggers, migrations
+ * 006 and pg/003). Read it before the rows it vouches for (store/catalog.h). */
+int hd_store_catalog_version(struct hd_store *s, int64_t *version) HD_WUR;
+
 /* SQLite: moves up to max rows of targets logged by triggers into the index of targets by user,
  * a file of its own (sqlite_by_user.c), in one transaction that takes no lock of herald.db;
  * *moved says how many. Run by one thread (store/target_mover.h). PostgreSQL indexes its targets

@@ -22,6 +22,7 @@
     X(checkpoint, (struct hd_store * s, int64_t * log_pages, int64_t * copied_pages),              \
       (s, log_pages, copied_pages))                                                                \
     X(watch_log, (struct hd_store * s, struct hd_log_progress * p), (s, p))                        \
+    X(catalog_version, (struct hd_store * s, int64_t * version), (s, version))                     \
     X(targets_move, (struct hd_store * s, size_t max, size_t * moved), (s, max, moved))            \
     X(read_begin, (struct hd_store * s), (s))                                                      \
     X(read_end, (struct hd_store * s), (s))                                                        \

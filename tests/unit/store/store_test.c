@@ -84,7 +84,7 @@ Test(store, open_twice_shares_secret_and_schema)
     cr_assert_arr_neq(a, zero, sizeof(a));
     cr_assert_eq(hd_store_server_secret(store, b), 0);
     cr_assert_arr_eq(a, b, sizeof(a));
-    int64_t migrations = fixture_on_pg() ? 2 : 5; /* src/store/migrations/{pg/,}*.sql */
+    int64_t migrations = fixture_on_pg() ? 3 : 6; /* src/store/migrations/{pg/,}*.sql */
     cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), migrations);
     cr_assert_eq(raw("SELECT max(version) FROM schema_migrations"), migrations);
     cr_assert_eq(raw(fixture_on_pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = "
