@@ -21,8 +21,10 @@
 #include "store/sqlite_db.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -34,6 +36,9 @@
 #define INDEX_LOG_PAGES 1000
 
 /* ---- attaching ---- */
+
+/* The primary result code of this thread's last failure to attach or to run SQL here. */
+static __thread int exec_failure;
 
 bool hd_sq_file_uri(const char *path, bool writable, char *out, size_t cap)
 {
@@ -59,6 +64,7 @@ static int exec(struct hd_store *s, const char *sql, char *errbuf, size_t errlen
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
         return 0;
+    exec_failure = sqlite3_errcode(s->db);
     snprintf(errbuf, errlen, "index by user: %s", sqlite3_errmsg(s->db));
     return HD_E_STORAGE;
 }
@@ -76,6 +82,8 @@ static int attach(struct hd_store *s, const char *path, bool writable, char *err
         rc = sqlite3_bind_text(st, 1, uri, -1, SQLITE_TRANSIENT);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    if (rc != SQLITE_OK)
+        exec_failure = sqlite3_errcode(s->db);
     sqlite3_finalize(st);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
@@ -141,6 +149,7 @@ static int index_is_current(struct hd_store *s, bool *current, char *errbuf, siz
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW)
         return 0;
+    exec_failure = sqlite3_errcode(s->db);
     snprintf(errbuf, errlen, "index by user: %s", sqlite3_errmsg(s->db));
     return HD_E_STORAGE;
 }
@@ -166,6 +175,32 @@ static int check_index(struct hd_store *s, char *errbuf, size_t errlen)
     return err;
 }
 
+/* Attached writable, checked, built if need be. FULL: the writer drops the log's rows once the
+ * index says it has them. */
+static int open_index(struct hd_store *s, const char *path, char *errbuf, size_t errlen)
+{
+    exec_failure = SQLITE_OK;
+    return attach(s, path, true, errbuf, errlen) ||
+           exec(s, "PRAGMA by_user.journal_mode = WAL", errbuf, errlen) ||
+           exec(s, "PRAGMA by_user.synchronous = FULL", errbuf, errlen) ||
+           check_index(s, errbuf, errlen);
+}
+
+/* The index file and its log and shared memory, gone. */
+static void remove_index(struct hd_store *s, const char *path)
+{
+    if (sqlite3_db_filename(s->db, "by_user"))
+        sqlite3_exec(s->db, "DETACH by_user", NULL, NULL, NULL);
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char file[PATH_MAX + 8];
+        snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+}
+
+/* An index file that SQLite cannot read (not a database, or damaged where opening reads) is
+ * derived data: it is removed and built again. */
 int hd_sq_by_user_open(struct hd_store *s, const char *location, char *errbuf, size_t errlen)
 {
     char path[PATH_MAX];
@@ -173,13 +208,14 @@ int hd_sq_by_user_open(struct hd_store *s, const char *location, char *errbuf, s
         snprintf(errbuf, errlen, "the data directory path is too long");
         return HD_E_STORAGE;
     }
-    /* FULL: the writer drops the log's rows once the index says it has them. */
-    if (attach(s, path, true, errbuf, errlen) ||
-        exec(s, "PRAGMA by_user.journal_mode = WAL", errbuf, errlen) ||
-        exec(s, "PRAGMA by_user.synchronous = FULL", errbuf, errlen) ||
-        check_index(s, errbuf, errlen))
-        return HD_E_STORAGE;
-    return reattach(s, false, errbuf, errlen);
+    int err = open_index(s, path, errbuf, errlen);
+    if (err && (exec_failure == SQLITE_CORRUPT || exec_failure == SQLITE_NOTADB)) {
+        hd_log(HD_LOG_WARN, "store: %s cannot be read (%s): building it again", BY_USER_FILE,
+               errbuf);
+        remove_index(s, path);
+        err = open_index(s, path, errbuf, errlen);
+    }
+    return err || reattach(s, false, errbuf, errlen);
 }
 
 /* ---- moving and dropping ---- */
@@ -277,8 +313,20 @@ static const char SQL_PRUNE[] =
     "DELETE FROM target_log WHERE seq <= min((SELECT moved FROM by_user.progress),"
     " (SELECT min(seq) FROM target_log) + " PRUNE_MAX " - 1)";
 
+/* Whether the last prune failed, so that a failing index is logged once, not at each batch. */
+static atomic_bool prune_failing;
+
 int hd_sq_by_user_prune(struct hd_store *s)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_PRUNE);
-    return st ? hd_sq_run(s, st, "target log prune") : HD_E_STORAGE;
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    bool failed = rc != SQLITE_DONE;
+    if (failed != atomic_exchange(&prune_failing, failed))
+        hd_log(failed ? HD_LOG_ERROR : HD_LOG_INFO,
+               "store: dropping moved targets from the log: %s",
+               failed ? sqlite3_errmsg(s->db) : "works again");
+    if (st)
+        hd_sq_done(st);
+    /* the log only grows meanwhile; but a failure that ended the transaction ends the batch */
+    return failed && sqlite3_get_autocommit(s->db) ? HD_E_STORAGE : 0;
 }

@@ -84,7 +84,8 @@ bool hd_sq_file_uri(const char *path, bool writable, char *out, size_t cap);
  * notification_users when it is missing or stale); herald.db must be migrated. */
 int hd_sq_by_user_open(struct hd_store *s, const char *location, char *errbuf, size_t errlen);
 
-/* Inside the writer's transaction: drops up to 1,024 rows of target_log that the index has. */
+/* Inside the writer's transaction: drops up to 1,024 rows of target_log that the index has. A
+ * failure is logged (once) and ignored, unless it ended the transaction: HD_E_STORAGE then. */
 int hd_sq_by_user_prune(struct hd_store *s) HD_WUR;
 
 /* Sorts after every id we issue (hex digits and '-'): the cursor of a first page. */

@@ -173,6 +173,25 @@ Test(sqlite_by_user, a_missing_index_is_built_again_on_open)
     cr_assert_eq(feed_of("bob", items), 1);
 }
 
+Test(sqlite_by_user, an_index_file_that_cannot_be_read_is_built_again)
+{
+    struct hd_feed_item items[4];
+    send_to(store, NOW - 5, "ada", NULL);
+    cr_assert_eq(move_all(store), 1);
+    writer_batch();
+    hd_store_close(store);
+    store = NULL;
+    char path[160];
+    snprintf(path, sizeof(path), "%s/herald-by-user.db", dir);
+    FILE *f = fopen(path, "r+");
+    cr_assert(f);
+    fputs("this is not a database, whatever it was", f); /* over SQLite's header */
+    fclose(f);
+    reopen();
+    cr_assert_eq(feed_of("ada", items), 1, "built again from notification_users");
+    cr_assert_eq(index_raw("SELECT count(*) FROM targets"), 1);
+}
+
 Test(sqlite_by_user, an_index_ahead_of_the_database_or_of_another_one_is_built_again)
 {
     struct hd_feed_item items[4];
