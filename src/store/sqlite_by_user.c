@@ -32,8 +32,10 @@
 /* The writer drops at most this many moved rows of the log per batch, so that no batch waits
  * on a long delete. */
 #define PRUNE_MAX "1024"
-/* SQLite's default: the index's log stays a few MB. */
-#define INDEX_LOG_PAGES 1000
+/* The index's log (16 MB): each move rewrites the same hot leaves, which a checkpoint then
+ * copies once for several moves. Against SQLite's default of 1,000: the checkpoint thread
+ * 16.0-16.6 -> 13.7-14.5 us per trigger; 16,000 did no better. */
+#define INDEX_LOG_PAGES 4000
 
 /* ---- attaching ---- */
 
