@@ -1,9 +1,12 @@
 // durability.test.mjs: what a 202 promises. A notification acknowledged just before the server is
 // killed with SIGKILL is there after a restart; concurrent retries with one Idempotency-Key make
-// exactly one notification; a key reused with another body is refused.
+// exactly one notification; a key reused with another body is refused; SQLite's index by user
+// (a file derived from herald.db) never changes what a feed shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   startHerald, getToken, api, makeSystem, makeTemplate, tempDir,
 } from './lib/herald.mjs';
@@ -131,6 +134,66 @@ test('keys are per account: the same Idempotency-Key in two accounts makes two n
     assert.equal(r2.status, 202);
     assert.notEqual(r2.json.id, r1.json.id);
     assert.equal(r2.headers.get('idempotent-replayed'), null);
+  } finally {
+    await h.stop();
+  }
+});
+
+// SQLite keeps each user's direct notifications in an index file of its own, herald-by-user.db,
+// which a background thread fills from herald.db every 250 ms. It is derived data: whatever
+// happens to it, feeds show exactly what was sent, and an erased user leaves it.
+test('the index by user: feeds stay exact through moves, a crash, its loss and an erasure', async () => {
+  const dir = tempDir();
+  const index = join(dir, 'herald-by-user.db');
+  let h = await startHerald({ dataDir: dir });
+  const { clientId, clientSecret } = h; // printed on the first start only
+  const sent = { ada: [], bob: [] };
+  let token;
+  let system;
+  let template;
+  async function send(user, service) {
+    const r = await api(h, 'POST', '/v1/notifications', { token, json: trigger(template, user, service) });
+    assert.equal(r.status, 202);
+    sent[user].push(r.json.id);
+  }
+  async function feedIds(user) {
+    return (await userFeed(h, token, system.id, user)).map((n) => n.id).sort();
+  }
+  try {
+    ({ token, system, template } = await setup(h));
+    for (let i = 0; i < 8; i++) await send(i % 2 ? 'bob' : 'ada', `moved-${i}`);
+    await new Promise((r) => setTimeout(r, 800)); // a few moves into the index file
+    for (let i = 0; i < 4; i++) await send(i % 2 ? 'bob' : 'ada', `logged-${i}`);
+    assert.ok(existsSync(index), 'the index file exists');
+    assert.deepEqual(await feedIds('ada'), [...sent.ada].sort());
+  } finally {
+    await h.kill('SIGKILL');
+  }
+
+  h = await startHerald({ dataDir: dir });
+  try {
+    token = await getToken(h, { clientId, clientSecret });
+    assert.deepEqual(await feedIds('ada'), [...sent.ada].sort(), 'after a crash');
+    assert.deepEqual(await feedIds('bob'), [...sent.bob].sort());
+  } finally {
+    await h.stop();
+  }
+
+  for (const f of ['', '-wal', '-shm']) rmSync(index + f, { force: true });
+  h = await startHerald({ dataDir: dir });
+  try {
+    token = await getToken(h, { clientId, clientSecret });
+    assert.deepEqual(await feedIds('ada'), [...sent.ada].sort(), 'built again from herald.db');
+    assert.deepEqual(await feedIds('bob'), [...sent.bob].sort());
+
+    const erased = await api(h, 'DELETE', `/v1/systems/${system.id}/end-users/ada`, { token });
+    assert.equal(erased.status, 204);
+    assert.deepEqual(await feedIds('ada'), [], 'erased at once');
+    sent.ada = [];
+    await send('ada', 'after the erasure');
+    await new Promise((r) => setTimeout(r, 800)); // the erasure and the new target move
+    assert.deepEqual(await feedIds('ada'), sent.ada, 'a new ada sees only what came after');
+    assert.deepEqual(await feedIds('bob'), [...sent.bob].sort());
   } finally {
     await h.stop();
   }
