@@ -13,6 +13,7 @@
 #include "api/body.h"
 #include "api/present.h"
 #include "api/validate.h"
+#include "core/jsonw.h"
 #include "core/time.h"
 #include "notify/trigger.h"
 
@@ -74,21 +75,37 @@ static json_t *recipients(const struct hd_payload *pl, size_t unknown)
                      (json_int_t)pl->n_audiences, "unknownEndUsers", (json_int_t)unknown);
 }
 
-/* The 202's body, written directly: every value is an id, a date, a count or a type herald
- * checked, none needs escaping, and this is every trigger's answer. */
+/* The 202's body, written directly (no printf: this is every trigger's answer): every value is
+ * an id, a date, a count or a type herald checked, none needs escaping. */
 static char *accepted_body(struct hd_arena *ar, const struct hd_notification *n,
                            const struct hd_payload *pl, size_t unknown, int64_t now)
 {
     char start[HD_TIME_BUF], end[HD_TIME_BUF];
+    char users[HD_U64_TEXT], audiences[HD_U64_TEXT], unknowns[HD_U64_TEXT];
     hd_time_format(n->start_at, start);
     hd_time_format(n->end_at, end);
-    return hd_arena_printf(
-        ar,
-        "{\"id\":\"%s\",\"status\":\"%s\",\"systemId\":\"%s\",\"templateId\":\"%s\","
-        "\"notificationType\":\"%s\",\"startAt\":\"%s\",\"endAt\":\"%s\","
-        "\"recipients\":{\"endUsers\":%zu,\"audiences\":%zu,\"unknownEndUsers\":%zu}}",
-        n->id, n->start_at > now ? "scheduled" : "active", n->system_id, n->template_id, n->type,
-        start, end, pl->n_users, pl->n_audiences, unknown);
+    const char *parts[] = {"{\"id\":\"",
+                           n->id,
+                           "\",\"status\":\"",
+                           n->start_at > now ? "scheduled" : "active",
+                           "\",\"systemId\":\"",
+                           n->system_id,
+                           "\",\"templateId\":\"",
+                           n->template_id,
+                           "\",\"notificationType\":\"",
+                           n->type,
+                           "\",\"startAt\":\"",
+                           start,
+                           "\",\"endAt\":\"",
+                           end,
+                           "\",\"recipients\":{\"endUsers\":",
+                           hd_u64_text(users, pl->n_users),
+                           ",\"audiences\":",
+                           hd_u64_text(audiences, pl->n_audiences),
+                           ",\"unknownEndUsers\":",
+                           hd_u64_text(unknowns, unknown),
+                           "}}"};
+    return hd_arena_concat(ar, parts, sizeof(parts) / sizeof(parts[0]));
 }
 
 /* ?dryRun=true (SPEC §4): what would be sent, and to how many, without sending. */

@@ -100,6 +100,17 @@ char *hd_arena_strdup(struct hd_arena *a, const char *s)
     return s ? hd_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+char *hd_arena_concat(struct hd_arena *a, const char *const *parts, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(parts[i]);
+    char *out = hd_arena_alloc(a, total + 1), *at = out;
+    for (size_t i = 0; i < n; i++)
+        at = stpcpy(at, parts[i]);
+    return out;
+}
+
 const char **hd_arena_strdup_list(struct hd_arena *a, const char *const *list, size_t n)
 {
     const char **out = hd_arena_alloc(a, (n + 1) * sizeof(*out));

@@ -22,6 +22,8 @@ void *hd_arena_alloc(struct hd_arena *a, size_t n);
 /* Returns a NUL-terminated copy. */
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
 char *hd_arena_strdup(struct hd_arena *a, const char *s);
+/* The n strings of parts one after the other, in one NUL-terminated copy (no printf). */
+char *hd_arena_concat(struct hd_arena *a, const char *const *parts, size_t n);
 /* A copy of n strings (and a NULL after them), each copied too. */
 const char **hd_arena_strdup_list(struct hd_arena *a, const char *const *list, size_t n);
 char *hd_arena_slice(struct hd_arena *a, struct hd_slice s);
