@@ -194,6 +194,13 @@ int hd_sq_run_changed(struct hd_store *s, sqlite3_stmt *st, const char *what)
 }
 
 /* Steps a query for one row and fills out with read(); HD_E_NOT_FOUND without a row. */
+bool hd_sq_read_i64(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    (void)ar;
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+    return true;
+}
+
 int hd_sq_fetch(struct hd_store *s, sqlite3_stmt *st, hd_sq_row_reader read, struct hd_arena *ar,
                 void *out, const char *what)
 {

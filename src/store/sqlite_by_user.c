@@ -4,8 +4,9 @@
  * Why a file of its own: indexed in herald.db, each trigger wrote one random leaf of that index
  * to the log, synced it and copied it back, a third of the trigger rate. Now a trigger appends
  * its targets to target_log, at the right edge (sqlite_notifications.c); a thread of its own
- * (target_mover.h) moves them, sorted and many at a time, into by_user.targets, outside the
- * writer's lock; the writer then drops what was moved (hd_sq_by_user_prune).
+ * (the checkpoint thread, checkpointer.h) moves them, sorted and many at a time, into
+ * by_user.targets, outside the writer's lock; the writer then drops what was moved
+ * (hd_sq_by_user_prune).
  *
  * by_user.progress.moved is the highest seq of target_log in the index, committed (and synced)
  * with the rows it covers. A reader takes the index plus the log's rows past moved, in one
@@ -167,8 +168,8 @@ static int check_index(struct hd_store *s, char *errbuf, size_t errlen)
     if (!err && !current) {
         hd_log(HD_LOG_INFO, "store: building the index of targets by user (%s)", BY_USER_FILE);
         err = exec(s, "PRAGMA temp_store = FILE", errbuf, errlen) ||
-              exec(s, SQL_BUILD, errbuf, errlen) ||
-              exec(s, "PRAGMA temp_store = MEMORY", errbuf, errlen);
+              exec(s, SQL_BUILD, errbuf, errlen);
+        sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL); /* as configured */
     }
     if (!err)
         err = exec(s, "COMMIT", errbuf, errlen);

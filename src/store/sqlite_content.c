@@ -155,13 +155,6 @@ int hd_sqlite_template_archive(struct hd_store *s, const char *system_id, const 
 static const char SQL_TEMPLATE_USES[] =
     "SELECT count(*) FROM notifications WHERE system_id = ?1 AND template_id = ?2";
 
-static bool read_uses(sqlite3_stmt *st, struct hd_arena *ar, void *out)
-{
-    (void)ar;
-    *(int64_t *)out = sqlite3_column_int64(st, 0);
-    return true;
-}
-
 int hd_sqlite_template_uses(struct hd_store *s, const char *system_id, const char *id,
                             int64_t *uses)
 {
@@ -171,7 +164,7 @@ int hd_sqlite_template_uses(struct hd_store *s, const char *system_id, const cha
         return HD_E_STORAGE;
     if (hd_sq_bind_text(st, 1, system_id) || hd_sq_bind_text(st, 2, id))
         return hd_sq_bind_failed(s, st, "template uses");
-    return hd_sq_fetch(s, st, read_uses, NULL, uses, "template uses");
+    return hd_sq_fetch(s, st, hd_sq_read_i64, NULL, uses, "template uses");
 }
 
 /* ---- end users ---- */

@@ -55,6 +55,9 @@ int hd_sq_run_changed(struct hd_store *s, sqlite3_stmt *st, const char *what) HD
 /* Fills out from the current row; false when a value is NULL, too long or mis-sized. */
 typedef bool (*hd_sq_row_reader)(sqlite3_stmt *st, struct hd_arena *ar, void *out);
 
+/* A row reader for a query whose first column is an integer: out is an int64_t. */
+bool hd_sq_read_i64(sqlite3_stmt *st, struct hd_arena *ar, void *out);
+
 /* Steps a query for one row and fills out with read(); HD_E_NOT_FOUND without a row. */
 int hd_sq_fetch(struct hd_store *s, sqlite3_stmt *st, hd_sq_row_reader read, struct hd_arena *ar,
                 void *out, const char *what) HD_WUR;

@@ -140,16 +140,10 @@ int hd_sqlite_events_wait(struct hd_store *s, int timeout_ms, bool *notified)
     return 0;
 }
 
-static bool read_i64(sqlite3_stmt *st, struct hd_arena *ar, void *out)
-{
-    *(int64_t *)out = sqlite3_column_int64(st, 0);
-    return true;
-}
-
 int hd_sqlite_events_last(struct hd_store *s, int64_t *seq)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_EVENTS_LAST);
-    return st ? hd_sq_fetch(s, st, read_i64, NULL, seq, "events last") : HD_E_STORAGE;
+    return st ? hd_sq_fetch(s, st, hd_sq_read_i64, NULL, seq, "events last") : HD_E_STORAGE;
 }
 
 /* ---- what the scheduler has to do ---- */

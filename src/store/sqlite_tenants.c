@@ -219,13 +219,6 @@ int hd_sqlite_system_page(struct hd_store *s, const char *account_id, const char
     return hd_sq_fetch_many(s, st, read_system, ar, out, sizeof(*out), max, count, "system page");
 }
 
-static bool read_count(sqlite3_stmt *st, struct hd_arena *ar, void *out)
-{
-    (void)ar;
-    *(int64_t *)out = sqlite3_column_int64(st, 0);
-    return true;
-}
-
 static const char SQL_SYSTEM_LIVE[] =
     "SELECT count(*) FROM notifications WHERE system_id = ?1 AND account_id = ?2"
     " AND cancelled_at IS NULL AND end_at > ?3";
@@ -284,7 +277,7 @@ static int system_delete_body(struct hd_store *s, const void *arg)
         return HD_E_STORAGE;
     if (bind_system_now(live, d))
         return hd_sq_bind_failed(s, live, "system live count");
-    int err = hd_sq_fetch(s, live, read_count, NULL, d->live, "system live count");
+    int err = hd_sq_fetch(s, live, hd_sq_read_i64, NULL, d->live, "system live count");
     if (err)
         return err;
     if (bind_system_now(del, d))
@@ -337,17 +330,10 @@ int hd_sqlite_key_get_state(struct hd_store *s, const char *client_id, struct hd
 
 static const char SQL_CATALOG_VERSION[] = "SELECT version FROM catalog_version";
 
-static bool read_i64(sqlite3_stmt *st, struct hd_arena *ar, void *out)
-{
-    (void)ar;
-    *(int64_t *)out = sqlite3_column_int64(st, 0);
-    return true;
-}
-
 int hd_sqlite_catalog_version(struct hd_store *s, int64_t *version)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_CATALOG_VERSION);
-    return st ? hd_sq_fetch(s, st, read_i64, NULL, version, "catalog version") : HD_E_STORAGE;
+    return st ? hd_sq_fetch(s, st, hd_sq_read_i64, NULL, version, "catalog version") : HD_E_STORAGE;
 }
 
 static const char SQL_KEY_ROTATE[] =

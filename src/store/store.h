@@ -97,8 +97,8 @@ int hd_store_catalog_version(struct hd_store *s, int64_t *version) HD_WUR;
 
 /* SQLite: moves up to max rows of targets logged by triggers into the index of targets by user,
  * a file of its own (sqlite_by_user.c), in one transaction that takes no lock of herald.db;
- * *moved says how many. Run by one thread (store/target_mover.h). PostgreSQL indexes its targets
- * as it inserts them: nothing to do, *moved 0. */
+ * *moved says how many. Run by one thread (the checkpoint thread, store/checkpointer.h). PostgreSQL
+ * indexes its targets as it inserts them: nothing to do, *moved 0. */
 int hd_store_targets_move(struct hd_store *s, size_t max, size_t *moved) HD_WUR;
 
 /* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
