@@ -160,9 +160,21 @@ static void job_answer(struct hd_res *res, void *arg)
                  NULL);
 }
 
+/* Adds the trip of a trigger that the writer ran to its loop's counters (/metrics). */
+static void count_stages(struct hd_app_counters *c, const struct hd_write_job *w)
+{
+    int64_t at[HD_STAGES + 1] = {w->queued_us, w->started_us, w->committed_us, w->durable_us,
+                                 hd_time_mono_us()};
+    for (int i = 0; i < HD_STAGES; i++)
+        hd_app_add(&c->stage_us[i],
+                   at[i + 1] > at[i] ? (unsigned long long)(at[i + 1] - at[i]) : 0);
+    hd_app_count(&c->staged);
+}
+
 static void job_on_loop(struct hd_loop_task *t)
 {
     struct job *j = (struct job *)((char *)t - offsetof(struct job, task));
+    count_stages(&j->app->counters, &j->write);
     hd_http_resume(j->conn, job_answer, j);
     job_free(j);
 }

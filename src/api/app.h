@@ -45,9 +45,21 @@ struct hd_app_shared {
     atomic_size_t *conns_open;
 };
 
+/* A trigger's trip from its hand-off to the writer to its answer (accept.c): waiting for the
+ * writer, in its group commit, until the disk confirmed that commit, until its loop answered. */
+enum hd_trigger_stage {
+    HD_STAGE_QUEUE,
+    HD_STAGE_COMMIT,
+    HD_STAGE_SYNC,
+    HD_STAGE_ANSWER,
+    HD_STAGES
+};
+
 /* Counted by one thread, read by /metrics on any: no cache line is shared on the hot path. */
 struct hd_app_counters {
     atomic_ullong requests, triggers;
+    atomic_ullong staged;              /* triggers whose trip is summed in stage_us */
+    atomic_ullong stage_us[HD_STAGES]; /* microseconds, per stage */
 };
 
 struct hd_app {
@@ -64,6 +76,11 @@ struct hd_app {
 static inline void hd_app_count(atomic_ullong *counter)
 {
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+static inline void hd_app_add(atomic_ullong *counter, unsigned long long n)
+{
+    atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
 }
 
 static inline struct hd_app *hd_app_of(const struct hd_req *req)

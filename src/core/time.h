@@ -16,6 +16,8 @@
 int64_t hd_time_now_ms(void);
 /* Monotonic clock in milliseconds, for timeouts. */
 int64_t hd_time_mono_ms(void);
+/* Monotonic clock in microseconds, for measuring. */
+int64_t hd_time_mono_us(void);
 
 /* Parses one of the SPEC §3 forms: YYYY-MM-DD, YYYY-MM-DD hh:mm, YYYY-MM-DD hh:mm:ss, or
  * YYYY-MM-DDThh:mm[:ss[.fraction]], each with an optional Z, ±hh:mm or ±hhmm (no offset: UTC).

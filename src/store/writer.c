@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct syncer {
     int fd;                       /* what to fdatasync; -1: commits are durable as they return */
     struct hd_checkpointer *checkpointer; /* with fd only (SQLite) */
     struct hd_log_progress progress;      /* the writer's log, for the checkpointer */
+    atomic_uint_least64_t syncs, sync_us; /* hd_writer_stats */
 };
 
 struct hd_writer {
@@ -53,6 +55,7 @@ struct hd_writer {
     bool stopping;          /* under lock */
     struct hd_store *store; /* the writer thread's alone */
     struct syncer sync;
+    atomic_uint_least64_t commits, writes; /* hd_writer_stats */
 };
 
 static void heap_push(struct hd_writer *w, struct timed t)
@@ -93,6 +96,7 @@ static void take_due(struct hd_writer *w, int64_t now)
 {
     for (size_t n = 0; w->nheap && w->heap[0].due <= now && n < BATCH_MAX; n++) {
         struct hd_write_job *j = heap_pop(w);
+        j->queued_us = hd_time_mono_us();
         j->next = w->head;
         w->head = j;
         if (!w->tail)
@@ -161,8 +165,10 @@ static int run_jobs(struct hd_store *s, struct hd_write_job *batch, bool guarded
 /* Hands each job its verdict, in order. */
 static void finish(struct hd_write_job *batch, int commit)
 {
+    int64_t now = hd_time_mono_us();
     for (struct hd_write_job *j = batch, *next; j; j = next) {
         next = j->next; /* done() may free j */
+        j->durable_us = now;
         j->done(j, j->verdict ? j->verdict : commit);
     }
 }
@@ -188,17 +194,24 @@ static void sync_later(struct syncer *sy, struct hd_write_job *batch)
 static void run_batch(struct hd_writer *w, struct hd_write_job *batch)
 {
     bool redo;
-    int64_t started = hd_time_mono_ms();
+    int64_t started = hd_time_mono_us();
     int commit = run_jobs(w->store, batch, false, &redo);
     if (redo)
         commit = run_jobs(w->store, batch, true, &redo);
+    int64_t committed = hd_time_mono_us();
     size_t n = 0;
-    for (struct hd_write_job *j = batch; j; j = j->next)
-        n++;
+    for (struct hd_write_job *j = batch; j; j = j->next, n++) {
+        j->started_us = started;
+        j->committed_us = committed;
+    }
     if (commit)
         hd_log(HD_LOG_ERROR, "store: a group commit of %zu writes failed", n);
-    hd_log(HD_LOG_DEBUG, "store: group commit of %zu writes in %lld ms", n,
-           (long long)(hd_time_mono_ms() - started));
+    else {
+        atomic_fetch_add_explicit(&w->commits, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&w->writes, n, memory_order_relaxed);
+    }
+    hd_log(HD_LOG_DEBUG, "store: group commit of %zu writes in %lld us", n,
+           (long long)(committed - started));
     if (commit || w->sync.fd < 0)
         finish(batch, commit);
     else
@@ -222,10 +235,14 @@ static void *syncer_main(void *arg)
     struct syncer *sy = arg;
     for (struct unsynced *all; (all = take_unsynced(sy));) {
         int err = 0;
+        int64_t started = hd_time_mono_us();
         if (fdatasync(sy->fd) != 0) {
             hd_log(HD_LOG_ERROR, "store: syncing the write-ahead log failed: %s", strerror(errno));
             err = HD_E_STORAGE;
         }
+        atomic_fetch_add_explicit(&sy->syncs, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&sy->sync_us, (uint64_t)(hd_time_mono_us() - started),
+                                  memory_order_relaxed);
         for (struct unsynced *u = all, *next; u; u = next) {
             next = u->next;
             finish(u->jobs, err);
@@ -316,6 +333,7 @@ struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t err
 void hd_writer_submit(struct hd_writer *w, struct hd_write_job *job)
 {
     job->next = NULL;
+    job->queued_us = hd_time_mono_us();
     pthread_mutex_lock(&w->lock);
     if (w->tail)
         w->tail->next = job;
@@ -335,6 +353,14 @@ void hd_writer_submit_at(struct hd_writer *w, int64_t due, struct hd_write_job *
     if (first)
         pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
+}
+
+void hd_writer_stats(struct hd_writer *w, struct hd_writer_stats *out)
+{
+    out->commits = atomic_load_explicit(&w->commits, memory_order_relaxed);
+    out->writes = atomic_load_explicit(&w->writes, memory_order_relaxed);
+    out->syncs = atomic_load_explicit(&w->sync.syncs, memory_order_relaxed);
+    out->sync_us = atomic_load_explicit(&w->sync.sync_us, memory_order_relaxed);
 }
 
 void hd_writer_stop(struct hd_writer *w)

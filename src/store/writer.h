@@ -26,9 +26,21 @@ struct hd_write_job {
     void (*done)(struct hd_write_job *job, int err);
     struct hd_write_job *next;
     int verdict; /* the writer's own: run's error, kept until done() */
+    /* Set by the writer, readable in done() (monotonic microseconds, hd_time_mono_us): when
+     * the job was queued (or became due), when its batch began to run, when that batch was
+     * committed, and when the commit was on disk. */
+    int64_t queued_us, started_us, committed_us, durable_us;
 };
 
 struct hd_writer;
+
+/* What the writer has done since it started, for /metrics. */
+struct hd_writer_stats {
+    uint64_t commits; /* group commits that succeeded */
+    uint64_t writes;  /* jobs those commits held */
+    uint64_t syncs;   /* disk syncs of the log by the sync thread (0 without one) */
+    uint64_t sync_us; /* time spent in them */
+};
 
 /* Opens its own connection to location and starts the thread. Returns NULL with a sentence in
  * errbuf when the store cannot be opened. Release with hd_writer_stop(). */
@@ -37,6 +49,8 @@ struct hd_writer *hd_writer_start(const char *location, char *errbuf, size_t err
 void hd_writer_submit(struct hd_writer *w, struct hd_write_job *job);
 /* Thread-safe: runs job in the first batch at or after due (wall-clock ms). */
 void hd_writer_submit_at(struct hd_writer *w, int64_t due, struct hd_write_job *job);
+/* Thread-safe. */
+void hd_writer_stats(struct hd_writer *w, struct hd_writer_stats *out);
 /* Runs what was submitted, then ends the thread and closes its connection; jobs not yet due
  * get done(job, HD_E_STOPPING) without running. */
 void hd_writer_stop(struct hd_writer *w);

@@ -322,3 +322,48 @@ test('systemId defaults to the only system; with two systems it is required', as
   const wrong = await send(payload({ systemId: second.json.id }));
   assertError(wrong, 404, 'not_found');
 });
+
+/** The samples of GET /metrics, by name (with labels). */
+async function metrics() {
+  const r = await api(h, 'GET', '/metrics');
+  assert.equal(r.status, 200, show(r));
+  const samples = new Map();
+  for (const line of r.text.split('\n')) {
+    const hit = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (hit) samples.set(hit[1], Number(hit[2]));
+  }
+  return samples;
+}
+
+test('GET /metrics says where triggers spent their time and how the writer grouped them', async () => {
+  const before = await metrics();
+  const started = performance.now();
+  const sent = await Promise.all(Array.from({ length: 8 }, () => send(payload())));
+  const elapsed = (performance.now() - started) / 1000;
+  for (const r of sent) assert.equal(r.status, 202, show(r));
+  const after = await metrics();
+  const delta = (name) => {
+    assert.ok(after.has(name) && before.has(name), `/metrics has ${name}`);
+    return after.get(name) - before.get(name);
+  };
+  let trip = 0;
+  for (const stage of ['queue', 'commit', 'sync', 'answer']) {
+    assert.equal(delta(`herald_trigger_stage_seconds_count{stage="${stage}"}`), 8, stage);
+    const spent = delta(`herald_trigger_stage_seconds_sum{stage="${stage}"}`);
+    assert.ok(spent >= 0, `${stage}: ${spent} s`);
+    trip += spent;
+  }
+  assert.ok(delta('herald_trigger_stage_seconds_sum{stage="commit"}') > 0, 'a commit takes time');
+  // in seconds, not milliseconds nor microseconds: 8 trips fit in 8 times the time they all took
+  assert.ok(trip > 0 && trip <= 8 * elapsed, `${trip} s for 8 triggers sent within ${elapsed} s`);
+  assert.equal(delta('herald_store_group_commit_writes_total'), 8);
+  const commits = delta('herald_store_group_commits_total');
+  assert.ok(commits >= 1 && commits <= 8, `${commits} group commits for 8 triggers`);
+  const syncs = delta('herald_store_log_syncs_total');
+  if (process.env.HERALD_E2E_DATABASE) {
+    assert.equal(syncs, 0, 'PostgreSQL syncs each commit itself');
+  } else {
+    assert.ok(syncs >= 1 && syncs <= commits, `${syncs} syncs for ${commits} commits`);
+    assert.ok(delta('herald_store_log_sync_seconds_total') > 0);
+  }
+});

@@ -131,6 +131,53 @@ Test(writer, a_failing_job_is_undone_alone_and_the_others_are_kept)
         cr_expect_eq(atomic_load(&batch[i].dones), 1);
 }
 
+/* What /metrics shows of the writer: each job's times in order, and the commits and syncs. */
+Test(writer, it_counts_its_commits_and_times_each_job)
+{
+    char err[256] = "";
+    struct hd_writer *w = hd_writer_start(location, err, sizeof(err));
+    cr_assert(w, "writer: %s", err);
+    sem_t finished, hold;
+    sem_init(&finished, 0, 0);
+    sem_init(&hold, 0, 0);
+    struct account_job first, batch[3];
+    job_init(&first, "first", 0, &finished);
+    for (int i = 0; i < 3; i++)
+        job_init(&batch[i], "ok", 0, &finished);
+    first.hold = &hold;
+    hd_writer_submit(w, &first.write);
+    while (atomic_load(&first.runs) == 0)
+        usleep(1000);
+    for (int i = 0; i < 3; i++)
+        hd_writer_submit(w, &batch[i].write);
+    usleep(2000); /* the batch waits in the queue meanwhile */
+    sem_post(&hold);
+    for (int i = 0; i < 4; i++)
+        sem_wait(&finished);
+    struct hd_writer_stats st;
+    hd_writer_stats(w, &st);
+    hd_writer_stop(w);
+    cr_expect_eq(st.commits, 2, "the first job, then the three queued behind it");
+    cr_expect_eq(st.writes, 4);
+    if (fixture_on_pg())
+        cr_expect_eq(st.syncs, 0, "PostgreSQL commits are durable by themselves");
+    else
+        cr_expect(st.syncs >= 1 && st.syncs <= 2 && st.sync_us > 0, "%llu syncs in %llu us",
+                  (unsigned long long)st.syncs, (unsigned long long)st.sync_us);
+    const struct hd_write_job *f = &first.write;
+    cr_expect(f->queued_us > 0 && f->queued_us <= f->started_us);
+    cr_expect(f->started_us < f->committed_us, "the held job took time to commit");
+    cr_expect(f->committed_us <= f->durable_us);
+    for (int i = 0; i < 3; i++) {
+        const struct hd_write_job *j = &batch[i].write;
+        cr_expect(j->queued_us < j->started_us, "queued behind the held job");
+        cr_expect(j->started_us >= f->committed_us, "its batch began after the first commit");
+        cr_expect(j->started_us - j->queued_us >= 2000, "it waited at least the 2 ms held");
+        cr_expect(j->started_us <= j->committed_us && j->committed_us <= j->durable_us);
+    }
+    sem_destroy(&hold);
+}
+
 /* A store call that fails undoes its job even when the job ignores the error. */
 static int insert_twice_ignoring(struct hd_store *s, struct hd_write_job *w)
 {
