@@ -595,6 +595,10 @@ static int open_once(const char *location, const char *path, struct hd_store **o
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
+    if (hd_sq_by_user_functions(s->db)) {
+        snprintf(errbuf, errlen, "cannot register SQL functions: %s", sqlite3_errmsg(s->db));
+        goto fail;
+    }
     if (configure(s, errbuf, errlen) || migrate(s, errbuf, errlen) ||
         hd_sq_by_user_open(s, location, errbuf, errlen))
         goto fail;

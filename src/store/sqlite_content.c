@@ -305,7 +305,7 @@ static const char SQL_ERASE_MEMBER[] =
 static const char SQL_ERASE_TARGET[] =
     "DELETE FROM notification_users WHERE end_user_id = ?2 AND system_id = ?1"
     " AND notification_id IN (SELECT notification_id FROM by_user.targets"
-    "  WHERE system_id = ?1 AND end_user_id = ?2"
+    "  WHERE user_key = hd_user_key(?1, ?2)"
     "  UNION SELECT notification_id FROM target_log WHERE system_id = ?1 AND end_user_id = ?2)";
 static const char SQL_ERASE_LOGGED[] =
     "DELETE FROM target_log WHERE system_id = ?1 AND end_user_id = ?2"

@@ -82,6 +82,11 @@ int hd_sq_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, cons
 /* A "file:" URI naming path, every byte outside the unreserved set percent-encoded, with
  * "?mode=ro" unless writable; false if it does not fit in cap. */
 bool hd_sq_file_uri(const char *path, bool writable, char *out, size_t cap);
+/* The index by user's key of (system, user): a hash, which readers check against
+ * notification_users (sqlite_by_user.c). */
+int64_t hd_sq_user_key(const char *system_id, const char *end_user_id);
+/* Registers hd_user_key(system_id, end_user_id), the same in SQL, on db. */
+int hd_sq_by_user_functions(sqlite3 *db) HD_WUR;
 
 /* Attaches DIR/herald-by-user.db as by_user, read-only, after checking it (and building it from
  * notification_users when it is missing or stale); herald.db must be migrated. */
@@ -102,9 +107,9 @@ int hd_sq_by_user_prune(struct hd_store *s) HD_WUR;
 #define TARGETS_WITH                                                                               \
     "WITH targets(nid) AS ("                                                                       \
     " SELECT bu.notification_id FROM by_user.targets bu"                                           \
-    "  WHERE bu.system_id = ?1 AND bu.end_user_id = ?2 AND bu.notification_id < ?3"                \
-    "  AND EXISTS (SELECT 1 FROM notification_users nu"                                            \
-    "   WHERE nu.notification_id = bu.notification_id AND nu.end_user_id = ?2)"                    \
+    "  WHERE bu.user_key = hd_user_key(?1, ?2) AND bu.notification_id < ?3"                        \
+    "  AND EXISTS (SELECT 1 FROM notification_users nu WHERE nu.notification_id ="                 \
+    "   bu.notification_id AND nu.end_user_id = ?2 AND nu.system_id = ?1)"                         \
     " UNION"                                                                                       \
     " SELECT notification_id FROM target_log"                                                      \
     "  WHERE seq > (SELECT moved FROM by_user.progress) AND system_id = ?1"                        \

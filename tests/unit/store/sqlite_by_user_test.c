@@ -10,6 +10,8 @@
 
 #include "core/ids.h"
 #include "core/time.h"
+#include "store/sqlite_db.h"
+#include "store/store_impl.h"
 #include "../../support/store_seed.h"
 
 static void setup(void)
@@ -92,7 +94,8 @@ static int64_t index_raw(const char *sql)
 static int64_t indexed(const char *user)
 {
     char sql[160];
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM targets WHERE end_user_id = '%s'", user);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM targets WHERE user_key = %lld",
+             (long long)hd_sq_user_key(sys.id, user));
     return index_raw(sql);
 }
 
@@ -151,16 +154,27 @@ Test(sqlite_by_user, an_erased_user_leaves_the_index_and_a_new_one_of_that_id_st
     cr_assert_eq(hd_store_end_user_delete(store, sys.id, "bob"), HD_E_NOT_FOUND);
 }
 
-Test(sqlite_by_user, a_missing_index_is_built_again_on_open)
+/* ada's and bob's notifications, moved into the index and dropped from the log. */
+static void index_ada_and_bob(void)
 {
-    struct hd_feed_item items[4];
     send_to(store, NOW - 5, "ada", NULL);
     send_to(store, NOW - 4, "bob", NULL);
     cr_assert_eq(move_all(store), 2);
     writer_batch();
-    send_to(store, NOW - 3, "ada", NULL); /* still in the log */
+}
+
+static void close_store(void)
+{
     hd_store_close(store);
     store = NULL;
+}
+
+Test(sqlite_by_user, a_missing_index_is_built_again_on_open)
+{
+    struct hd_feed_item items[4];
+    index_ada_and_bob();
+    send_to(store, NOW - 3, "ada", NULL); /* still in the log */
+    close_store();
     const char *suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
         char path[160];
@@ -288,4 +302,86 @@ Test(sqlite_by_user, readers_miss_nothing_while_targets_move)
     cr_assert_eq(unread_of(store, "ada"), RACE_SENDS);
     cr_assert_eq(index_raw("SELECT count(*) FROM targets"), RACE_SENDS);
     cr_assert_lt(raw("SELECT count(*) FROM target_log"), RACE_SENDS, "the writer dropped some");
+}
+
+Test(sqlite_by_user, the_key_of_a_system_and_user_is_fixed_and_positive)
+{
+    /* FNV-1a of "s\0u\0", halved; kept in the file: a change of the function is a change of
+     * format */
+    cr_expect_eq(hd_sq_user_key("s", "u"), 0x75efe90c0ef027d5LL);
+    cr_expect_neq(hd_sq_user_key("ab", "c"), hd_sq_user_key("a", "bc"), "parts stay apart");
+    cr_expect_neq(hd_sq_user_key(sys.id, "ada"), hd_sq_user_key(sys.id, "bob"));
+    for (int i = 0; i < 1000; i++) {
+        char user[32];
+        snprintf(user, sizeof(user), "user-%d@example.com", i);
+        cr_assert_geq(hd_sq_user_key(sys.id, user), 0);
+    }
+    cr_expect_eq(raw("SELECT count(*) FROM notification_users"), 0);
+    send_to(store, NOW - 5, "ada", NULL);
+    cr_assert_eq(move_all(store), 1);
+    cr_expect_eq(indexed("ada"), 1, "SQL's hd_user_key is the C one");
+}
+
+/* Every (system, user) gets the same key on the store's connection: as if all collided. */
+static void same_key_for_all(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int64(ctx, 42);
+}
+
+Test(sqlite_by_user, when_every_key_collides_feeds_stay_exact_and_erasures_take_only_their_own)
+{
+    cr_assert_eq(sqlite3_create_function(store->db, "hd_user_key", 2, SQLITE_UTF8, NULL,
+                                         same_key_for_all, NULL, NULL),
+                 SQLITE_OK);
+    struct hd_feed_item items[4];
+    char ada1[HD_UUID_BUF], bob1[HD_UUID_BUF], both[HD_UUID_BUF], ada2[HD_UUID_BUF];
+    send_to(store, NOW - 6, "ada", ada1);
+    send_to(store, NOW - 5, "bob", bob1);
+    struct hd_notification n = notif(NOW - 4);
+    const char *users[] = {"ada", "bob"};
+    cr_assert_eq(hd_store_notification_insert(store, &n, users, 2, NULL, 0), 0);
+    strcpy(both, n.id);
+    cr_assert_eq(move_all(store), 4);
+    writer_batch();
+    cr_assert_eq(index_raw("SELECT count(*) FROM targets WHERE user_key = 42"), 3,
+                 "one row per notification: the second target of `both` is the same key");
+    cr_assert_eq(feed_of("ada", items), 2, "ada's own, not bob's");
+    cr_assert_str_eq(items[0].n.id, both);
+    cr_assert_str_eq(items[1].n.id, ada1);
+    cr_assert_eq(feed_of("bob", items), 2);
+    cr_assert_str_eq(items[0].n.id, both);
+    cr_assert_str_eq(items[1].n.id, bob1);
+
+    cr_assert_eq(hd_store_end_user_delete(store, sys.id, "ada"), 0);
+    cr_assert_eq(feed_of("bob", items), 2, "the erasure took nothing of bob's");
+    send_to(store, NOW - 3, "ada", ada2); /* a new ada */
+    cr_assert_eq(move_all(store), 2, "one erasure and one target");
+    cr_assert_eq(index_raw("SELECT count(*) FROM targets WHERE user_key = 42"), 3,
+                 "ada's first went; bob's two and the new ada's stay");
+    cr_assert_eq(feed_of("bob", items), 2, "bob keeps both after the move");
+    cr_assert_str_eq(items[1].n.id, bob1);
+    cr_assert_eq(feed_of("ada", items), 1, "the new ada sees only her own");
+    cr_assert_str_eq(items[0].n.id, ada2);
+}
+
+Test(sqlite_by_user, an_index_of_the_first_format_is_built_again_in_this_one)
+{
+    struct hd_feed_item items[4];
+    index_ada_and_bob();
+    close_store();
+    /* the first format: keyed by the texts, and current as far as progress says */
+    index_raw("DROP TABLE targets");
+    index_raw("CREATE TABLE targets (system_id TEXT NOT NULL, end_user_id TEXT NOT NULL,"
+              " notification_id TEXT NOT NULL, PRIMARY KEY (system_id, end_user_id,"
+              " notification_id)) STRICT, WITHOUT ROWID");
+    index_raw("INSERT INTO targets VALUES ('x', 'y', 'z')");
+    reopen();
+    cr_assert_eq(index_raw("SELECT count(*) FROM pragma_table_info('targets')"
+                           " WHERE name = 'user_key'"),
+                 1);
+    cr_assert_eq(index_raw("SELECT count(*) FROM targets"), 2, "built from notification_users");
+    cr_assert_eq(feed_of("ada", items), 1);
+    cr_assert_eq(feed_of("bob", items), 1);
 }
