@@ -21,7 +21,8 @@
  * another database or a later state of this one) and the mover attach it writable.
  *
  * The index is keyed by a 63-bit hash of (system, user) (hd_sq_user_key), not by their texts:
- * rows half as long, compared as integers first, took a quarter off the moves' work. A hash
+ * rows half as long, compared as integers first, took a quarter off the work of the thread
+ * that moves them (15.3-16.3 -> 11.8-12.0 us per trigger, bench/README.md). A hash
  * is never trusted alone: a reader keeps a row only if notification_users has that very system
  * and user for its notification, and an erasure drops only the rows whose notification has no
  * target of that key left, so two people whose keys collide never see nor lose each other's. */
