@@ -90,6 +90,7 @@ static int failed(struct hd_store *s, int err)
  * message names tables and columns, never bound values. */
 int hd_sq_fail(struct hd_store *s, const char *what)
 {
+    s->last_event_seq = 0; /* the failure may have ended the transaction: read it again */
     int ext = sqlite3_extended_errcode(s->db);
     if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
         return failed(s, HD_E_CONFLICT);
@@ -335,17 +336,22 @@ int hd_sqlite_in_job(struct hd_store *s, int (*body)(struct hd_store *, const vo
     return run_job(s, body, arg, false);
 }
 
-/* The writer's transaction also drops what the index by user has moved out of the log. */
+/* The writer's transaction also drops what the index by user has moved out of the log. Its
+ * events' seqs are counted from the first (s->last_event_seq) until it ends. */
 int hd_sqlite_batch_begin(struct hd_store *s)
 {
+    s->last_event_seq = 0;
     int err = hd_sq_begin(s);
     if (!err && (err = hd_sq_by_user_prune(s)))
         hd_sq_rollback(s);
+    s->in_batch = !err;
     return err;
 }
 
 int hd_sqlite_batch_end(struct hd_store *s, bool commit)
 {
+    s->in_batch = false;
+    s->last_event_seq = 0;
     int err = commit ? hd_sq_commit(s) : HD_E_STORAGE;
     if (err)
         hd_sq_rollback(s);

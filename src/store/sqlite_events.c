@@ -73,6 +73,8 @@ static int record_body(struct hd_store *s, const void *arg)
     if ((err = hd_sq_run(s, st, "event insert")))
         return err;
     *a->seq = sqlite3_last_insert_rowid(s->db);
+    if (s->in_batch && *a->seq > s->last_event_seq)
+        s->last_event_seq = *a->seq;
     return mark(s, a->start ? SQL_MARK_STARTED : SQL_MARK_ENDED, a->id, *a->seq);
 }
 

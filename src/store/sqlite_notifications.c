@@ -185,14 +185,22 @@ static int set_targeted(struct hd_store *s, const char *id)
     return hd_sq_run(s, st, "set targeted");
 }
 
+/* In the writer's batch, read once and then counted on: the batch is one transaction holding
+ * the write lock, and every event this connection inserts in it raises s->last_event_seq. A
+ * job undone after taking a seq leaves a gap, never a seq used twice. */
 static int next_seq(struct hd_store *s, int64_t *seq)
 {
+    if (s->in_batch && s->last_event_seq && !sqlite3_get_autocommit(s->db)) {
+        *seq = ++s->last_event_seq;
+        return 0;
+    }
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_NEXT_SEQ);
     if (!st)
         return HD_E_STORAGE;
     int err = sqlite3_step(st) == SQLITE_ROW ? 0 : hd_sq_fail(s, "next seq");
     *seq = sqlite3_column_int64(st, 0);
     hd_sq_done(st);
+    s->last_event_seq = err || !s->in_batch ? 0 : *seq;
     return err;
 }
 

@@ -44,6 +44,15 @@ struct hd_store {
     int job_undo;
     /* the index by user (sqlite_by_user.c) is attached writable: the mover's connection only */
     bool by_user_writable;
+    /* the writer's prunes of the moved log (hd_sq_by_user_prune): the count of moves this
+     * process had made when the log was last pruned to the end, and when (monotonic ms) */
+    uint64_t pruned_after_moves;
+    int64_t pruned_at_ms;
+    /* inside the writer's batch (hd_store_batch_begin to _end): one transaction holding the
+     * write lock, in which last_event_seq is the highest events seq assigned or read (next_seq
+     * in sqlite_notifications.c), 0 until the first */
+    bool in_batch;
+    int64_t last_event_seq;
     /* PostgreSQL: NULL for a SQLite store */
     struct hd_pg *pg;
 };

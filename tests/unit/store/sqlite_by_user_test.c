@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "core/ids.h"
 #include "core/time.h"
@@ -128,6 +129,32 @@ Test(sqlite_by_user, a_target_is_in_the_feed_before_during_and_after_its_move)
     cr_assert_eq(unread_of(store, "ada"), 1);
     cr_assert_eq(feed_of("bob", items), 0);
     cr_assert_eq(move_all(store), 0, "nothing left to move");
+}
+
+/* The writer drops what moves of this process took at its next batch, and what another
+ * process moved (here, by hand in the index file) within a second, not at every batch. */
+Test(sqlite_by_user, the_writer_drops_what_another_process_moved_within_a_second)
+{
+    struct hd_feed_item items[4];
+    char id[HD_UUID_BUF];
+    writer_batch();
+    send_to(store, NOW - 3, "ada", id);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO targets (user_key, notification_id) VALUES (%lld, '%s')",
+             (long long)hd_sq_user_key(sys.id, "ada"), id);
+    index_raw(sql);
+    snprintf(sql, sizeof(sql), "UPDATE progress SET moved = %lld",
+             (long long)raw("SELECT max(seq) FROM target_log"));
+    index_raw(sql);
+    writer_batch();
+    cr_assert_eq(raw("SELECT count(*) FROM target_log"), 1, "no move of its own since");
+    cr_assert_eq(feed_of("ada", items), 1);
+    usleep(1100 * 1000);
+    writer_batch();
+    cr_assert_eq(raw("SELECT count(*) FROM target_log"), 0, "dropped after a second");
+    cr_assert_eq(feed_of("ada", items), 1, "from the index alone");
+    cr_assert_str_eq(items[0].n.id, id);
 }
 
 Test(sqlite_by_user, an_erased_user_leaves_the_index_and_a_new_one_of_that_id_starts_afresh)

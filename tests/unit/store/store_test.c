@@ -857,6 +857,70 @@ Test(store, notification_send_that_fails_keeps_nothing)
     cr_expect_str_eq(ev[1].n.id, next.id);
 }
 
+/* A job of a batch that sends its notification (to bob), then fails when `fail` is set. */
+struct send_job {
+    struct hd_notification *n;
+    int64_t seq;
+    bool fail;
+};
+
+static int send_then_maybe_fail(struct hd_store *s, const void *arg)
+{
+    struct send_job *j = (struct send_job *)arg;
+    const char *users[] = {"bob@example.com"};
+    int err = hd_store_notification_send(s, j->n, users, 1, NULL, 0, NOW, &j->seq);
+    return err ? err : j->fail ? HD_E_CONFLICT : 0;
+}
+
+/* The writer's batches number their starts in order: across a job undone after taking its seq,
+ * an event recorded in between, and another connection's event between two batches; no seq is
+ * used twice, and the undone job's event is gone. */
+Test(store, a_batch_numbers_its_starts_after_every_event_before_them)
+{
+    seed();
+    struct hd_notification n[5];
+    for (int i = 0; i < 5; i++)
+        n[i] = notif(NOW + i, NOW, NOW + DAY);
+    n[2].start_at = NOW + DAY / 2; /* scheduled: its start is recorded apart */
+    const char *users[] = {"bob@example.com"};
+    cr_assert_eq(hd_store_notification_insert(store, &n[2], users, 1, NULL, 0), 0);
+    struct send_job first = {&n[0], 0, false}, undone = {&n[1], 0, true}, third = {&n[3], 0, false};
+    int64_t recorded = 0, theirs = 0;
+    cr_assert_eq(hd_store_batch_begin(store), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &first), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &undone), HD_E_CONFLICT);
+    cr_assert_eq(hd_store_event_record(store, n[2].id, true, NOW, &recorded), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &third), 0);
+    cr_assert_eq(hd_store_batch_end(store, true), 0);
+    cr_expect_gt(recorded, first.seq);
+    cr_expect_gt(third.seq, recorded);
+
+    /* another connection records an event between two batches */
+    struct hd_notification late = notif(NOW + 9, NOW + DAY / 2, NOW + DAY);
+    cr_assert_eq(hd_store_notification_insert(store, &late, users, 1, NULL, 0), 0);
+    struct hd_store *second;
+    char err[256] = "";
+    cr_assert_eq(hd_store_open(location, &second, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(hd_store_event_record(second, late.id, true, NOW, &theirs), 0);
+    hd_store_close(second);
+    struct send_job next = {&n[4], 0, false};
+    cr_assert_eq(hd_store_batch_begin(store), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &next), 0);
+    cr_assert_eq(hd_store_batch_end(store, true), 0);
+    cr_expect_gt(theirs, third.seq);
+    cr_expect_gt(next.seq, theirs);
+
+    struct hd_stream_event ev[8];
+    size_t count = 0;
+    cr_assert_eq(hd_store_events_since(store, sys.id, "bob@example.com", 0, ar, ev, 8, &count), 0);
+    const char *order[] = {n[0].id, n[2].id, n[3].id, late.id, n[4].id};
+    cr_assert_eq(count, 5, "the undone job left no event");
+    for (size_t i = 0; i < count; i++) {
+        cr_expect_str_eq(ev[i].n.id, order[i]);
+        cr_expect(i == 0 || ev[i].seq > ev[i - 1].seq);
+    }
+}
+
 /* Reads grouped with hd_store_read_begin/end: they work as alone, and afterwards the connection
  * writes again (no transaction is left open). On SQLite they also share one snapshot: a system
  * another connection adds meanwhile shows only after the end. */
