@@ -88,9 +88,25 @@ static int failed(struct hd_store *s, int err)
 
 /* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
  * message names tables and columns, never bound values. */
+void hd_sq_batch_forget(struct hd_store *s)
+{
+    s->last_event_seq = 0;
+    s->n_owners = 0;
+}
+
+/* Any change of the catalog, by this connection, in SQL or by a trigger: its owners checked so
+ * far may no longer hold. */
+static void watch_catalog_hook(void *arg, int op, const char *db, const char *table,
+                               sqlite3_int64 rowid)
+{
+    (void)op, (void)db, (void)rowid;
+    if (strcmp(table, "catalog_version") == 0)
+        ((struct hd_store *)arg)->n_owners = 0;
+}
+
 int hd_sq_fail(struct hd_store *s, const char *what)
 {
-    s->last_event_seq = 0; /* the failure may have ended the transaction: read it again */
+    hd_sq_batch_forget(s); /* the failure may have ended the transaction: read again */
     int ext = sqlite3_extended_errcode(s->db);
     if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
         return failed(s, HD_E_CONFLICT);
@@ -253,6 +269,7 @@ int hd_sq_commit(struct hd_store *s)
 
 void hd_sq_rollback(struct hd_store *s)
 {
+    hd_sq_batch_forget(s);
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_ROLLBACK);
     if (st && !sqlite3_get_autocommit(s->db) && hd_sq_run(s, st, "rollback"))
         hd_log(HD_LOG_ERROR, "store: rollback failed");
@@ -277,6 +294,8 @@ static int in_savepoint(struct hd_store *s, int (*body)(struct hd_store *, const
     if (err)
         return err;
     err = body(s, arg);
+    if (err)
+        hd_sq_batch_forget(s);
     if (err && exec_cached(s, SQL_UNDO, "rollback to savepoint"))
         hd_log(HD_LOG_ERROR, "store: rollback to savepoint failed");
     if (exec_cached(s, SQL_RELEASE, "release savepoint") && !err)
@@ -336,11 +355,12 @@ int hd_sqlite_in_job(struct hd_store *s, int (*body)(struct hd_store *, const vo
     return run_job(s, body, arg, false);
 }
 
-/* The writer's transaction also drops what the index by user has moved out of the log. Its
- * events' seqs are counted from the first (s->last_event_seq) until it ends. */
+/* The writer's transaction also drops what the index by user has moved out of the log. Until
+ * it ends, its events' seqs are counted from the first, and the owners it checked are kept
+ * (s->last_event_seq, s->owners): it holds the write lock, so only its own changes count. */
 int hd_sqlite_batch_begin(struct hd_store *s)
 {
-    s->last_event_seq = 0;
+    hd_sq_batch_forget(s);
     int err = hd_sq_begin(s);
     if (!err && (err = hd_sq_by_user_prune(s)))
         hd_sq_rollback(s);
@@ -351,7 +371,7 @@ int hd_sqlite_batch_begin(struct hd_store *s)
 int hd_sqlite_batch_end(struct hd_store *s, bool commit)
 {
     s->in_batch = false;
-    s->last_event_seq = 0;
+    hd_sq_batch_forget(s);
     int err = commit ? hd_sq_commit(s) : HD_E_STORAGE;
     if (err)
         hd_sq_rollback(s);
@@ -601,6 +621,7 @@ static int open_once(const char *location, const char *path, struct hd_store **o
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
+    sqlite3_update_hook(s->db, watch_catalog_hook, s);
     if (hd_sq_by_user_functions(s->db)) {
         snprintf(errbuf, errlen, "cannot register SQL functions: %s", sqlite3_errmsg(s->db));
         goto fail;

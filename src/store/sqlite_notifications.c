@@ -7,6 +7,8 @@
  * `targeted` count avoids walking a large audience: audiences keep their member count. */
 #include "store/sqlite_db.h"
 
+#include <string.h>
+
 /* ?4 now, ?5 the oldest end_at still listed. */
 #define TARGETS_FROM                                                                               \
     " FROM targets t CROSS JOIN notifications n ON n.id = t.nid"                                   \
@@ -72,9 +74,38 @@ static int bind_notification(sqlite3_stmt *st, const struct hd_notification *n, 
            hd_sq_bind_size(st, 16, targeted) || hd_sq_bind_time(st, 17, started);
 }
 
-/* HD_E_NOT_FOUND unless n may be inserted (SQL_NOTIF_CHECK); *locked: its template is locked. */
+/* In the writer's batch: the owners an earlier notification of the batch was checked with. */
+static struct hd_sq_owners *owners_checked(struct hd_store *s, const struct hd_notification *n)
+{
+    for (size_t i = 0; s->in_batch && i < s->n_owners; i++) {
+        struct hd_sq_owners *o = &s->owners[i];
+        if (!strcmp(o->template_id, n->template_id) && !strcmp(o->system_id, n->system_id) &&
+            !strcmp(o->account_id, n->account_id))
+            return o;
+    }
+    return NULL;
+}
+
+static void remember_owners(struct hd_store *s, const struct hd_notification *n, bool locked)
+{
+    if (!s->in_batch || s->n_owners == HD_SQ_OWNERS)
+        return;
+    struct hd_sq_owners *o = &s->owners[s->n_owners++];
+    memcpy(o->template_id, n->template_id, sizeof(o->template_id));
+    memcpy(o->system_id, n->system_id, sizeof(o->system_id));
+    memcpy(o->account_id, n->account_id, sizeof(o->account_id));
+    o->locked = locked;
+}
+
+/* HD_E_NOT_FOUND unless n may be inserted (SQL_NOTIF_CHECK); *locked: its template is locked.
+ * Asked once per batch and template: a trigger's check was 7% of the writer. */
 static int check_owners(struct hd_store *s, const struct hd_notification *n, bool *locked)
 {
+    const struct hd_sq_owners *seen = owners_checked(s, n);
+    if (seen) {
+        *locked = seen->locked;
+        return 0;
+    }
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_NOTIF_CHECK);
     if (!st)
         return HD_E_STORAGE;
@@ -87,6 +118,8 @@ static int check_owners(struct hd_store *s, const struct hd_notification *n, boo
                                   : hd_sq_fail(s, "notification check");
     *locked = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
     hd_sq_done(st);
+    if (!err)
+        remember_owners(s, n, *locked);
     return err;
 }
 
@@ -94,7 +127,7 @@ static int check_owners(struct hd_store *s, const struct hd_notification *n, boo
 static int insert_notification_row(struct hd_store *s, const struct hd_notification *n,
                                    size_t n_users, int64_t started)
 {
-    bool locked;
+    bool locked = false;
     int err = check_owners(s, n, &locked);
     if (err)
         return err;

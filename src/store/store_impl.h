@@ -24,7 +24,15 @@
     "n.created_at, n.cancelled_at"
 
 /* Statement cache slots per SQLite connection: a power of two, well above the statements. */
-#define HD_SQ_SLOTS 256
+#define HD_SQ_SLOTS  256
+#define HD_SQ_OWNERS 8
+
+/* A template whose notifications the writer's open batch has found it may insert (its system
+ * live and the account's, the template unarchived), and whether it is locked yet. */
+struct hd_sq_owners {
+    char template_id[HD_UUID_BUF], system_id[HD_SYSTEM_ID_BUF], account_id[HD_UUID_BUF];
+    bool locked;
+};
 
 struct hd_sq_slot {
     const char *sql; /* the key: the address of a static SQL text; NULL when free */
@@ -53,6 +61,10 @@ struct hd_store {
      * in sqlite_notifications.c), 0 until the first */
     bool in_batch;
     int64_t last_event_seq;
+    /* owners checked in the batch (sqlite_notifications.c): valid while nothing of the catalog
+     * changed in it (an update hook on catalog_version) and nothing was undone */
+    struct hd_sq_owners owners[HD_SQ_OWNERS];
+    size_t n_owners;
     /* PostgreSQL: NULL for a SQLite store */
     struct hd_pg *pg;
 };

@@ -921,6 +921,42 @@ Test(store, a_batch_numbers_its_starts_after_every_event_before_them)
     }
 }
 
+/* A batch job that archives tpl, then fails when `fail` is set (so the archive is undone). */
+static int archive_then_maybe_fail(struct hd_store *s, const void *arg)
+{
+    int err = hd_store_template_archive(s, sys.id, tpl.id, NOW);
+    return err ? err : *(const bool *)arg ? HD_E_CONFLICT : 0;
+}
+
+/* Within one batch, a template archived by an earlier job refuses the triggers after it, even
+ * when triggers before it were accepted with that template; an archive undone with its job
+ * refuses nothing. */
+Test(store, a_batch_sees_its_own_changes_of_a_template)
+{
+    seed();
+    struct hd_notification n[4];
+    for (int i = 0; i < 4; i++)
+        n[i] = notif(NOW + i, NOW, NOW + DAY);
+    struct send_job before = {&n[0], 0, false}, kept = {&n[1], 0, false};
+    struct send_job after = {&n[2], 0, false}, again = {&n[3], 0, false};
+    bool fail = true, succeed = false;
+    cr_assert_eq(hd_store_batch_begin(store), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &before), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, archive_then_maybe_fail, &fail), HD_E_CONFLICT);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &kept), 0,
+                 "the archive was undone with its job");
+    cr_assert_eq(hd_store_in_savepoint(store, archive_then_maybe_fail, &succeed), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &after), HD_E_NOT_FOUND,
+                 "archived earlier in the same batch");
+    cr_assert_eq(hd_store_batch_end(store, true), 0);
+    cr_assert_eq(hd_store_batch_begin(store), 0);
+    cr_assert_eq(hd_store_in_savepoint(store, send_then_maybe_fail, &again), HD_E_NOT_FOUND);
+    cr_assert_eq(hd_store_batch_end(store, true), 0);
+    struct hd_notification got;
+    cr_assert_eq(hd_store_notification_get(store, mine.id, n[1].id, ar, &got), 0);
+    cr_assert_eq(hd_store_notification_get(store, mine.id, n[2].id, ar, &got), HD_E_NOT_FOUND);
+}
+
 /* Reads grouped with hd_store_read_begin/end: they work as alone, and afterwards the connection
  * writes again (no transaction is left open). On SQLite they also share one snapshot: a system
  * another connection adds meanwhile shows only after the end. */
