@@ -127,29 +127,45 @@ static void not_an_array(struct hd_problems *p, const char *field, json_t *a)
         hd_problem(p, field, "must be an array of strings, e.g. [\"id1\", \"id2\"]");
 }
 
-/* One entry of an id array: NULL (with a problem) unless it is a valid id. */
-static const char *read_id_entry(struct hd_problems *p, json_t *v, const char *field,
-                                 const char *key, const struct id_kind *kind)
+/* What is wrong with one entry of an id array, if anything. */
+enum id_verdict { ID_FINE, ID_EMPTY, ID_SAMPLE, ID_CONTROL, ID_TOO_LONG, ID_INVALID };
+
+static enum id_verdict judge_id(const char *s, size_t len, long ctl, const struct id_kind *kind)
+{
+    return !s || len == 0                         ? ID_EMPTY
+           : is_sample(s)                         ? ID_SAMPLE
+           : ctl >= 0                             ? ID_CONTROL
+           : kind->max_len && len > kind->max_len ? ID_TOO_LONG
+           : !kind->valid(hd_slice_of(s))         ? ID_INVALID
+                                                  : ID_FINE;
+}
+
+/* Entry `index` of the array `key`: the id, or NULL with its problem. The entry is named only
+ * when it has one: naming each (a printf) was 1% of a one-recipient trigger. */
+static const char *read_id_entry(struct hd_problems *p, json_t *v, const char *key, size_t index,
+                                 struct hd_arena *ar, const struct id_kind *kind)
 {
     const char *s = json_string_value(v);
     size_t len = s ? json_string_length(v) : 0;
     long ctl = s ? control_at(s, len) : -1;
-    if (!s || len == 0)
+    enum id_verdict verdict = judge_id(s, len, ctl, kind);
+    if (verdict == ID_FINE)
+        return s;
+    const char *field = hd_arena_printf(ar, "notification.%s[%zu]", key, index);
+    if (verdict == ID_EMPTY)
         hd_problem(p, field,
                    "must be a non-empty string: put %s there, or remove %s if you target only %s",
                    kind->what, key, !strcmp(key, "endUsersIds") ? "audiences" : "end users");
-    else if (is_sample(s))
+    else if (verdict == ID_SAMPLE)
         hd_problem(p, field, "is still the documentation's sample value \"%.64s\"; put %s there", s,
                    kind->what);
-    else if (ctl >= 0)
+    else if (verdict == ID_CONTROL)
         control_problem(p, field, s, ctl);
-    else if (kind->max_len && len > kind->max_len)
+    else if (verdict == ID_TOO_LONG)
         hd_problem(p, field, "is %zu bytes long; %s is at most %zu", len, kind->what,
                    kind->max_len);
-    else if (!kind->valid(hd_slice_of(s)))
-        hd_problem(p, field, "\"%.64s\" is not %s", s, kind->what);
     else
-        return s;
+        hd_problem(p, field, "\"%.64s\" is not %s", s, kind->what);
     return NULL;
 }
 
@@ -175,8 +191,7 @@ static const char **read_ids(struct hd_problems *p, json_t *o, const char *key, 
     const char **ids = hd_arena_alloc(ar, (json_array_size(a) + 1) * sizeof(*ids));
     json_array_foreach(a, i, v)
     {
-        const char *field = hd_arena_printf(ar, "notification.%s[%zu]", key, i);
-        const char *s = read_id_entry(p, v, field, key, kind);
+        const char *s = read_id_entry(p, v, key, i, ar, kind);
         if (s && !seen_before(ids, *n, s))
             ids[(*n)++] = hd_arena_strdup(ar, s);
     }
