@@ -3,14 +3,17 @@
  * them, opens with SQLite's own VFS and holds every row; other connections see each commit at
  * once; the writes are gathered (far fewer reach the file than SQLite asked for); a write that
  * fails fails its commit and loses nothing committed before; a transaction that spills pages to
- * the log before it ends, then rolls back or commits, leaves the right rows. */
+ * the log before it ends, then rolls back or commits, leaves the right rows; a checkpoint starts
+ * the write-back of its copies as it goes. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/sqlite_walbuf.h"
@@ -108,6 +111,51 @@ Test(sqlite_walbuf, a_commit_is_whole_in_the_files_when_it_returns)
     cr_expect_gt(asked, 100, "SQLite wrote %lld times to its log", asked);
     cr_expect_lt(written * 8, asked, "%lld writes reached the file for %lld asked", written, asked);
     cr_expect_eq(after.at_barrier, 0, "each commit was written before its index header");
+}
+
+/* A checkpoint's copies into the database are handed to write-back a megabyte at a time, and
+ * the database it leaves is whole. */
+Test(sqlite_walbuf, a_checkpoint_starts_writing_back_its_copies_as_it_goes)
+{
+    struct hd_walbuf_counts before, after;
+    cr_assert_eq(insert_rows(6000), SQLITE_OK); /* ~3 MB in the log */
+    hd_sqlite_walbuf_counts(&before);
+    run(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    hd_sqlite_walbuf_counts(&after);
+    long long started = after.writebacks - before.writebacks;
+    cr_expect(started >= 2 && started <= 4, "%lld write-backs for ~3 MB", started);
+    cr_expect_eq(rows_after_a_crash(), 6000);
+}
+
+/* Whether another process sees this one's shared lock on the database (SQLite's lock bytes). */
+static bool shared_lock_seen_from_outside(void)
+{
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        int fd = open(path, O_RDONLY);
+        struct flock l = {
+            .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000002, .l_len = 510};
+        _exit(fd >= 0 && fcntl(fd, F_GETLK, &l) == 0 && l.l_type == F_RDLCK ? 0 : 1);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Closing a connection leaves the others' locks in place, though the VFS keeps a descriptor of
+ * its own on the file (closing one would drop every lock of the process on it). */
+Test(sqlite_walbuf, closing_a_connection_keeps_the_others_locks)
+{
+    cr_assert_eq(count_rows(db), 0);
+    cr_assert(shared_lock_seen_from_outside(), "the open connection's lock");
+    for (int i = 0; i < 3; i++) {
+        sqlite3 *other;
+        cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
+        cr_assert_eq(count_rows(other), 0);
+        sqlite3_close(other);
+    }
+    cr_assert(shared_lock_seen_from_outside(), "still held after other connections closed");
 }
 
 Test(sqlite_walbuf, other_connections_see_each_commit_at_once)
