@@ -86,8 +86,6 @@ static int failed(struct hd_store *s, int err)
     return err;
 }
 
-/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
- * message names tables and columns, never bound values. */
 void hd_sq_batch_forget(struct hd_store *s)
 {
     s->last_event_seq = 0;
@@ -104,6 +102,8 @@ static void watch_catalog_hook(void *arg, int op, const char *db, const char *ta
         ((struct hd_store *)arg)->n_owners = 0;
 }
 
+/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
+ * message names tables and columns, never bound values. */
 int hd_sq_fail(struct hd_store *s, const char *what)
 {
     hd_sq_batch_forget(s); /* the failure may have ended the transaction: read again */

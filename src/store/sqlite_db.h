@@ -17,11 +17,12 @@
  * Aborts if the cache is full, which is a programming error. Owned by s until hd_store_close. */
 sqlite3_stmt *hd_sq_stmt(struct hd_store *s, const char *sql);
 
-/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
- * message names tables and columns, never bound values. */
 /* Forgets what the writer's batch counts on (its next event seq, the owners it checked): after
  * anything is undone or fails. */
 void hd_sq_batch_forget(struct hd_store *s);
+
+/* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
+ * message names tables and columns, never bound values. */
 int hd_sq_fail(struct hd_store *s, const char *what);
 
 /* Logs a stored value of the wrong type or size; returns HD_E_STORAGE. */

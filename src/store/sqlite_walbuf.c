@@ -166,7 +166,7 @@ static int writeback_fd_of(const char *name)
             opened.st_ino == st.st_ino)
             writeback_files[writeback_count++] = (struct writeback_file){st.st_dev, st.st_ino, fd};
         else
-            fd = -1; /* replaced meanwhile: kept open all the same, for the reason above */
+            fd = -1; /* the file was replaced meanwhile: no hints, and no close (above) */
     }
     pthread_mutex_unlock(&writeback_lock);
     return fd;

@@ -25,7 +25,7 @@
 
 /* Statement cache slots per SQLite connection: a power of two, well above the statements. */
 #define HD_SQ_SLOTS  256
-#define HD_SQ_OWNERS 8
+#define HD_SQ_OWNERS 8 /* templates a writer batch remembers as checked (struct hd_sq_owners) */
 
 /* A template whose notifications the writer's open batch has found it may insert (its system
  * live and the account's, the template unarchived), and whether it is locked yet. */
