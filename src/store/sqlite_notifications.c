@@ -420,21 +420,18 @@ int hd_sqlite_notification_get(struct hd_store *s, const char *account_id, const
 #define LIST_TAIL                                                                                  \
     " AND n.id < ?3 AND (?4 IS NULL OR " STATUS_AT_5 " = ?4) ORDER BY n.id DESC LIMIT ?6"
 
-/* Two statements, so that each walks its own index backwards from the cursor: (account_id, id)
- * or (system_id, id); the unary + keeps the account check off the index choice. */
-static const char SQL_LIST_ACCOUNT[] = "SELECT " MANAGED_COLS " FROM notifications n"
-                                       " WHERE n.account_id = ?1 AND ?2 IS NULL" LIST_TAIL;
+/* One system's page, walking (system_id, id) backwards from the cursor; the unary + keeps the
+ * account check off the index choice. */
 static const char SQL_LIST_SYSTEM[] = "SELECT " MANAGED_COLS " FROM notifications n"
                                       " WHERE n.system_id = ?2 AND +n.account_id = ?1" LIST_TAIL;
+/* Deleted systems too: their notifications stay listed. */
+static const char SQL_ACCOUNT_SYSTEMS[] = "SELECT id FROM systems WHERE account_id = ?1";
 
-int hd_sqlite_notification_list(struct hd_store *s, const char *account_id,
-                                const struct hd_notification_filter *f, struct hd_arena *ar,
-                                struct hd_notification *out, size_t *count)
+static int list_system(struct hd_store *s, const char *account_id,
+                       const struct hd_notification_filter *f, struct hd_arena *ar,
+                       struct hd_notification *out, size_t *count)
 {
-    *count = 0;
-    if (f->limit == 0)
-        return 0;
-    sqlite3_stmt *st = hd_sq_stmt(s, f->system_id ? SQL_LIST_SYSTEM : SQL_LIST_ACCOUNT);
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_LIST_SYSTEM);
     if (!st)
         return HD_E_STORAGE;
     if (hd_sq_bind_text(st, 1, account_id) || hd_sq_bind_text(st, 2, f->system_id) ||
@@ -444,6 +441,112 @@ int hd_sqlite_notification_list(struct hd_store *s, const char *account_id,
         return hd_sq_bind_failed(s, st, "notification list");
     return hd_sq_fetch_many(s, st, read_managed, ar, out, sizeof(*out), f->limit, count,
                             "notification list");
+}
+
+/* A system of the account: the rows of its page read so far and not listed yet. */
+struct system_page {
+    const char *system_id;
+    struct hd_notification *rows;
+    size_t n, next, chunk;
+    bool more; /* the system may have rows past these */
+};
+
+/* The page's next chunk of rows older than `before` (NULL: the newest). */
+static int read_chunk(struct hd_store *s, const char *account_id,
+                      const struct hd_notification_filter *f, const char *before,
+                      struct hd_arena *ar, struct system_page *p)
+{
+    struct hd_notification_filter chunk = *f;
+    chunk.system_id = p->system_id;
+    chunk.before = before;
+    chunk.limit = p->chunk;
+    p->rows = hd_arena_alloc(ar, p->chunk * sizeof(*p->rows));
+    p->next = 0;
+    int err = list_system(s, account_id, &chunk, ar, p->rows, &p->n);
+    p->more = !err && p->n == p->chunk;
+    return err;
+}
+
+static int account_systems(struct hd_store *s, const char *account_id, struct hd_arena *ar,
+                           struct system_page **pages, size_t *n)
+{
+    sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_SYSTEMS);
+    if (!st)
+        return HD_E_STORAGE;
+    if (hd_sq_bind_text(st, 1, account_id))
+        return hd_sq_bind_failed(s, st, "account systems");
+    size_t cap = 0;
+    int rc, err = 0;
+    for (*n = 0; !err && (rc = sqlite3_step(st)) == SQLITE_ROW; (*n)++) {
+        if (*n == cap) { /* doubling in the arena: the old copies are the request's to free */
+            struct system_page *more =
+                hd_arena_alloc(ar, (cap = cap ? 2 * cap : 8) * sizeof(*more));
+            memcpy(more, *pages, *n * sizeof(*more));
+            *pages = more;
+        }
+        (*pages)[*n] = (struct system_page){.system_id = hd_sq_col_str(st, 0, ar)};
+        if (!(*pages)[*n].system_id)
+            err = hd_sq_corrupt("account systems");
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = hd_sq_fail(s, "account systems");
+    hd_sq_done(st);
+    return err;
+}
+
+static struct system_page *newest(struct system_page *pages, size_t n)
+{
+    struct system_page *best = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (pages[i].next < pages[i].n &&
+            (!best || strcmp(pages[i].rows[pages[i].next].id, best->rows[best->next].id) > 0))
+            best = &pages[i];
+    return best;
+}
+
+/* The account has no index of its own, which every trigger would pay for (migration 007): its
+ * systems' pages are merged, newest first. Each system's page is read in chunks that together
+ * make about one page, so that one system is one statement, and many systems read about twice
+ * the rows listed plus two per system. In one snapshot, so that the systems' pages agree. */
+static int merge_systems(struct hd_store *s, const char *account_id,
+                         const struct hd_notification_filter *f, struct hd_arena *ar,
+                         struct hd_notification *out, size_t *count)
+{
+    struct system_page *pages = NULL;
+    size_t n = 0;
+    int err = account_systems(s, account_id, ar, &pages, &n);
+    for (size_t i = 0; !err && i < n; i++) {
+        pages[i].chunk = (f->limit + n - 1) / n;
+        err = read_chunk(s, account_id, f, f->before, ar, &pages[i]);
+    }
+    struct system_page *top;
+    while (!err && *count < f->limit && (top = newest(pages, n))) {
+        const struct hd_notification *row = &top->rows[top->next++];
+        out[(*count)++] = *row;
+        if (top->next == top->n && top->more && *count < f->limit)
+            err = read_chunk(s, account_id, f, row->id, ar, top);
+    }
+    return err;
+}
+
+int hd_sqlite_notification_list(struct hd_store *s, const char *account_id,
+                                const struct hd_notification_filter *f, struct hd_arena *ar,
+                                struct hd_notification *out, size_t *count)
+{
+    *count = 0;
+    if (f->limit == 0)
+        return 0;
+    if (f->system_id)
+        return list_system(s, account_id, f, ar, out, count);
+    bool own_snapshot = sqlite3_get_autocommit(s->db);
+    int err = own_snapshot ? hd_sqlite_read_begin(s) : 0;
+    if (err)
+        return err;
+    err = merge_systems(s, account_id, f, ar, out, count);
+    int ended = own_snapshot ? hd_sqlite_read_end(s) : 0;
+    if (err)
+        *count = 0;
+    return err ? err : ended;
 }
 
 /* count(column) counts the non-NULL ones; no row at all when the notification is not found. */

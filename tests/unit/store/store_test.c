@@ -84,7 +84,7 @@ Test(store, open_twice_shares_secret_and_schema)
     cr_assert_arr_neq(a, zero, sizeof(a));
     cr_assert_eq(hd_store_server_secret(store, b), 0);
     cr_assert_arr_eq(a, b, sizeof(a));
-    int64_t migrations = fixture_on_pg() ? 3 : 6; /* src/store/migrations/{pg/,}*.sql */
+    int64_t migrations = fixture_on_pg() ? 3 : 7; /* src/store/migrations/{pg/,}*.sql */
     cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), migrations);
     cr_assert_eq(raw("SELECT max(version) FROM schema_migrations"), migrations);
     cr_assert_eq(raw(fixture_on_pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = "
@@ -723,6 +723,75 @@ Test(store, notification_list_filters_and_pages)
         f.before = hd_arena_strdup(ar, out[got - 1].id);
     }
     cr_assert_eq(seen, 5);
+}
+
+/* A system of mine with a template of its own. */
+static void another_system(struct hd_system *s2, struct hd_template *t2)
+{
+    *s2 = sys;
+    *t2 = tpl;
+    hd_id_hex(s2->id, 16);
+    hd_id_uuid4(t2->id);
+    strcpy(t2->system_id, s2->id);
+    cr_assert_eq(hd_store_system_insert(store, s2), 0);
+    cr_assert_eq(hd_store_template_insert(store, t2), 0);
+}
+
+/* Without systemId, the account's systems are listed as one: newest first across them, pages
+ * that cross from one system to another, a deleted system's notifications still there. */
+Test(store, an_accounts_list_merges_its_systems_newest_first)
+{
+    seed();
+    struct hd_system systems[3] = {sys};
+    struct hd_template templates[3] = {tpl};
+    another_system(&systems[1], &templates[1]);
+    another_system(&systems[2], &templates[2]);
+    struct hd_notification n[7];
+    const int system_of[7] = {2, 0, 0, 1, 2, 1, 0};
+    for (int i = 0; i < 7; i++) {
+        n[i] = notif(NOW - 7000 + i * 1000, NOW - 7000 + i * 1000, NOW + DAY);
+        strcpy(n[i].system_id, systems[system_of[i]].id);
+        strcpy(n[i].template_id, templates[system_of[i]].id);
+        send_to(&n[i], "ada");
+    }
+    cr_assert_eq(hd_store_notification_cancel(store, mine.id, n[3].id, NOW - 500), 0);
+    struct hd_notification theirs = other_notification(), out[8];
+    int64_t live;
+    const char **cancelled;
+    cr_assert_eq(
+        hd_store_system_delete(store, mine.id, systems[2].id, true, NOW, ar, &live, &cancelled), 0);
+    cr_assert_eq(live, 2, "n[0] and n[4], cancelled with their system");
+    struct hd_notification_filter f = {.now = NOW, .limit = 8};
+    cr_assert_eq(list(mine.id, f, out), 7);
+    for (int i = 0; i < 7; i++)
+        cr_assert_str_eq(out[i].id, n[6 - i].id, "newest first, item %d", i);
+    for (size_t limit = 1; limit <= 3; limit++) {
+        f = (struct hd_notification_filter){.now = NOW, .limit = limit};
+        size_t seen = 0, got;
+        while ((got = list(mine.id, f, out)) > 0) {
+            cr_assert_leq(got, limit);
+            for (size_t i = 0; i < got; i++)
+                cr_assert_str_eq(out[i].id, n[6 - seen - i].id, "limit %zu", limit);
+            seen += got;
+            f.before = hd_arena_strdup(ar, out[got - 1].id);
+        }
+        cr_assert_eq(seen, 7, "limit %zu", limit);
+    }
+    f = (struct hd_notification_filter){.now = NOW, .limit = 8, .status = "active"};
+    cr_assert_eq(list(mine.id, f, out), 4);
+    const int active[4] = {6, 5, 2, 1};
+    for (int i = 0; i < 4; i++)
+        cr_assert_str_eq(out[i].id, n[active[i]].id, "active item %d", i);
+    f.before = n[5].id;
+    f.limit = 1;
+    cr_assert_eq(list(mine.id, f, out), 1);
+    cr_assert_str_eq(out[0].id, n[2].id, "the next active one, in another system");
+    f = (struct hd_notification_filter){.now = NOW, .limit = 8, .status = "cancelled"};
+    cr_assert_eq(list(mine.id, f, out), 3, "n[4], n[3] and n[0]");
+    cr_assert_eq(list(other.id, f, out), 0);
+    f.status = NULL;
+    cr_assert_eq(list(other.id, f, out), 1);
+    cr_assert_str_eq(out[0].id, theirs.id);
 }
 
 Test(store, notification_cancel_rules_and_feed)
