@@ -481,7 +481,8 @@ static int account_systems(struct hd_store *s, const char *account_id, struct hd
         if (*n == cap) { /* doubling in the arena: the old copies are the request's to free */
             struct system_page *more =
                 hd_arena_alloc(ar, (cap = cap ? 2 * cap : 8) * sizeof(*more));
-            memcpy(more, *pages, *n * sizeof(*more));
+            if (*n)
+                memcpy(more, *pages, *n * sizeof(*more));
             *pages = more;
         }
         (*pages)[*n] = (struct system_page){.system_id = hd_sq_col_str(st, 0, ar)};
