@@ -424,8 +424,8 @@ int hd_sqlite_notification_get(struct hd_store *s, const char *account_id, const
  * account check off the index choice. */
 static const char SQL_LIST_SYSTEM[] = "SELECT " MANAGED_COLS " FROM notifications n"
                                       " WHERE n.system_id = ?2 AND +n.account_id = ?1" LIST_TAIL;
-/* Deleted systems too: their notifications stay listed. */
-static const char SQL_ACCOUNT_SYSTEMS[] = "SELECT id FROM systems WHERE account_id = ?1";
+static const char SQL_COUNT_SYSTEMS[] = "SELECT count(*) FROM systems WHERE account_id = ?1";
+static const char SQL_SYSTEM_IDS[] = "SELECT id FROM systems WHERE account_id = ?1";
 
 static int list_system(struct hd_store *s, const char *account_id,
                        const struct hd_notification_filter *f, struct hd_arena *ar,
@@ -467,32 +467,33 @@ static int read_chunk(struct hd_store *s, const char *account_id,
     return err;
 }
 
+static bool read_page_system(sqlite3_stmt *st, struct hd_arena *ar, void *out)
+{
+    struct system_page *p = out;
+    *p = (struct system_page){.system_id = hd_sq_col_str(st, 0, ar)};
+    return p->system_id != NULL;
+}
+
+/* Every system of the account, deleted ones too: their notifications stay listed. Counted
+ * first, in the same snapshot, for the array's size. */
 static int account_systems(struct hd_store *s, const char *account_id, struct hd_arena *ar,
                            struct system_page **pages, size_t *n)
 {
-    sqlite3_stmt *st = hd_sq_stmt(s, SQL_ACCOUNT_SYSTEMS);
-    if (!st)
+    sqlite3_stmt *count = hd_sq_stmt(s, SQL_COUNT_SYSTEMS), *ids = hd_sq_stmt(s, SQL_SYSTEM_IDS);
+    int64_t total = 0;
+    *n = 0;
+    if (!count || !ids)
         return HD_E_STORAGE;
-    if (hd_sq_bind_text(st, 1, account_id))
-        return hd_sq_bind_failed(s, st, "account systems");
-    size_t cap = 0;
-    int rc, err = 0;
-    for (*n = 0; !err && (rc = sqlite3_step(st)) == SQLITE_ROW; (*n)++) {
-        if (*n == cap) { /* doubling in the arena: the old copies are the request's to free */
-            struct system_page *more =
-                hd_arena_alloc(ar, (cap = cap ? 2 * cap : 8) * sizeof(*more));
-            if (*n)
-                memcpy(more, *pages, *n * sizeof(*more));
-            *pages = more;
-        }
-        (*pages)[*n] = (struct system_page){.system_id = hd_sq_col_str(st, 0, ar)};
-        if (!(*pages)[*n].system_id)
-            err = hd_sq_corrupt("account systems");
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = hd_sq_fail(s, "account systems");
-    hd_sq_done(st);
-    return err;
+    if (hd_sq_bind_text(count, 1, account_id))
+        return hd_sq_bind_failed(s, count, "account systems");
+    int err = hd_sq_fetch(s, count, hd_sq_read_i64, NULL, &total, "account systems");
+    if (err)
+        return err;
+    if (hd_sq_bind_text(ids, 1, account_id))
+        return hd_sq_bind_failed(s, ids, "account systems");
+    *pages = hd_arena_alloc(ar, ((size_t)total + 1) * sizeof(**pages));
+    return hd_sq_fetch_many(s, ids, read_page_system, ar, *pages, sizeof(**pages), (size_t)total, n,
+                            "account systems");
 }
 
 static struct system_page *newest(struct system_page *pages, size_t n)
