@@ -126,4 +126,8 @@ int hd_sq_by_user_prune(struct hd_store *s) HD_WUR;
  * select it). False when a required value is missing. */
 bool hd_sq_read_notification(sqlite3_stmt *st, struct hd_arena *ar, struct hd_notification *n);
 
+/* The seq for the next event, a start or a retraction (sqlite_notifications.c): past every seq
+ * used; in the writer's batch, read at its first event and counted on from there. */
+int hd_sq_next_seq(struct hd_store *s, int64_t *seq) HD_WUR;
+
 #endif

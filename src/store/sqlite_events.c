@@ -1,15 +1,17 @@
 /* sqlite_events.c: the stream's events (SPEC §6) and the scheduler's view of notifications.
  *
- * A notification's start and end are each recorded once as an event row; its seq, in commit
- * order, is the SSE event id. Replaying a user's events after a seq reuses the feed's target
- * query, so a client sees exactly what targets it, directly or through an audience. */
+ * A notification's start and end are each recorded once, under a seq in commit order that is
+ * the SSE event id: the start as its row's started_seq (a trigger writes no other row for it),
+ * the end as a row of events (a retraction) whose seq its ended_seq repeats. Replaying a user's
+ * events after a seq reuses the feed's target query, so a client sees exactly what targets it,
+ * directly or through an audience. */
 #include "store/sqlite_db.h"
 
 #include <time.h>
 
-static const char SQL_EVENT_INSERT[] =
-    "INSERT INTO events (system_id, notification_id, kind, at)"
-    " SELECT system_id, id, ?2, ?3 FROM notifications WHERE id = ?1";
+static const char SQL_RETRACT_INSERT[] =
+    "INSERT INTO events (seq, system_id, notification_id, kind, at)"
+    " SELECT ?2, system_id, id, 'retract', ?3 FROM notifications WHERE id = ?1";
 static const char SQL_MARK_STARTED[] = "UPDATE notifications SET started_seq = ?2 WHERE id = ?1";
 static const char SQL_MARK_ENDED[] = "UPDATE notifications SET ended_seq = ?2 WHERE id = ?1";
 static const char SQL_EVENT_STATE[] =
@@ -63,18 +65,18 @@ static int record_body(struct hd_store *s, const void *arg)
         return err;
     if (!a->start && !started) /* it never showed: settle its end without an event */
         return mark(s, SQL_MARK_ENDED, a->id, 0);
-    sqlite3_stmt *st = hd_sq_stmt(s, SQL_EVENT_INSERT);
-    if (!st)
-        return HD_E_STORAGE;
-    if (hd_sq_bind_text(st, 1, a->id) ||
-        hd_sq_bind_text(st, 2, a->start ? "notification" : "retract") ||
-        hd_sq_bind_i64(st, 3, a->at))
-        return hd_sq_bind_failed(s, st, "event insert");
-    if ((err = hd_sq_run(s, st, "event insert")))
+    if ((err = hd_sq_next_seq(s, a->seq)))
         return err;
-    *a->seq = sqlite3_last_insert_rowid(s->db);
-    if (s->in_batch && *a->seq > s->last_event_seq)
-        s->last_event_seq = *a->seq;
+    if (!a->start) {
+        sqlite3_stmt *st = hd_sq_stmt(s, SQL_RETRACT_INSERT);
+        if (!st)
+            return HD_E_STORAGE;
+        if (hd_sq_bind_text(st, 1, a->id) || hd_sq_bind_i64(st, 2, *a->seq) ||
+            hd_sq_bind_i64(st, 3, a->at))
+            return hd_sq_bind_failed(s, st, "event insert");
+        if ((err = hd_sq_run(s, st, "event insert")))
+            return err;
+    }
     return mark(s, a->start ? SQL_MARK_STARTED : SQL_MARK_ENDED, a->id, *a->seq);
 }
 
@@ -85,13 +87,21 @@ int hd_sqlite_event_record(struct hd_store *s, const char *notification_id, bool
     return hd_sq_in_transaction(s, record_body, &a);
 }
 
+/* A notification's start, then its retraction: columns NOTIF_COLS, seq, kind. */
+#define STARTS_OF   "SELECT " NOTIF_COLS ", n.started_seq AS seq, 'notification' AS kind"
+#define RETRACTS_OF "SELECT " NOTIF_COLS ", e.seq, e.kind"
+
 /* ?1 system, ?2 user, ?4 after this seq, ?5 limit. */
 static const char SQL_EVENTS_SINCE[] =
-    TARGETS_WITH "SELECT " NOTIF_COLS ", e.seq, e.kind FROM targets t"
-                 " CROSS JOIN events e ON e.notification_id = t.nid"
-                 " JOIN notifications n ON n.id = e.notification_id"
-                 " WHERE e.seq > ?4 ORDER BY e.seq LIMIT ?5";
-static const char SQL_EVENTS_LAST[] = "SELECT coalesce(max(seq), 0) FROM events";
+    TARGETS_WITH STARTS_OF " FROM targets t JOIN notifications n ON n.id = t.nid"
+                           " WHERE n.started_seq > ?4"
+                           " UNION ALL " RETRACTS_OF " FROM targets t"
+                           " CROSS JOIN events e ON e.notification_id = t.nid"
+                           " JOIN notifications n ON n.id = e.notification_id"
+                           " WHERE e.seq > ?4 ORDER BY seq LIMIT ?5";
+static const char SQL_EVENTS_LAST[] =
+    "SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
+    " coalesce((SELECT max(started_seq) FROM notifications WHERE started_seq IS NOT NULL), 0))";
 
 static bool read_event(sqlite3_stmt *st, struct hd_arena *ar, void *out)
 {
@@ -116,10 +126,11 @@ int hd_sqlite_events_since(struct hd_store *s, const char *system_id, const char
     return hd_sq_fetch_many(s, st, read_event, ar, out, sizeof(*out), max, count, "events since");
 }
 
-/* ?1 after this seq, ?2 limit. */
-static const char SQL_EVENTS_PAGE[] = "SELECT " NOTIF_COLS ", e.seq, e.kind FROM events e"
-                                      " JOIN notifications n ON n.id = e.notification_id"
-                                      " WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";
+/* ?1 after this seq, ?2 limit: the starts by notifications_started, merged with the retractions. */
+static const char SQL_EVENTS_PAGE[] = STARTS_OF " FROM notifications n WHERE n.started_seq > ?1"
+                                                " UNION ALL " RETRACTS_OF " FROM events e"
+                                                " JOIN notifications n ON n.id = e.notification_id"
+                                                " WHERE e.seq > ?1 ORDER BY seq LIMIT ?2";
 
 int hd_sqlite_events_page(struct hd_store *s, int64_t after, struct hd_arena *ar,
                           struct hd_stream_event *out, size_t max, size_t *count)

@@ -43,19 +43,18 @@ static const char SQL_NOTIF_AUDIENCE[] =
     " SELECT ?1, id FROM audiences"
     " WHERE id = ?2 AND system_id = ?3 AND deleted_at IS NULL";
 
-/* The seq the next event gets: AUTOINCREMENT's, past every seq ever used. */
+/* The seq the next event gets: past every seq ever used, a start's (started_seq, migration 008)
+ * or a retraction's (AUTOINCREMENT keeps the highest even when its row is gone). */
 static const char SQL_NEXT_SEQ[] =
     "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),"
-    " coalesce((SELECT max(seq) FROM events), 0)) + 1";
-static const char SQL_START_EVENT[] =
-    "INSERT INTO events (seq, system_id, notification_id, kind, at)"
-    " VALUES (?1, ?2, ?3, 'notification', ?4)";
+    " coalesce((SELECT max(seq) FROM events), 0),"
+    " coalesce((SELECT max(started_seq) FROM notifications WHERE started_seq IS NOT NULL), 0)) + 1";
 
 struct notification_insert {
     const struct hd_notification *n;
     const char *const *users, *const *audiences;
     size_t n_users, n_audiences;
-    int64_t start_seq, start_at; /* its start event, when it starts at once; else 0 */
+    int64_t start_seq, start_at; /* its start's seq and time, when it starts at once; else 0 */
 };
 
 /* targeted: the count of direct ids, exact until audiences are added (set_targeted); started:
@@ -219,9 +218,9 @@ static int set_targeted(struct hd_store *s, const char *id)
 }
 
 /* In the writer's batch, read once and then counted on: the batch is one transaction holding
- * the write lock, and every event this connection inserts in it raises s->last_event_seq. A
- * job undone after taking a seq leaves a gap, never a seq used twice. */
-static int next_seq(struct hd_store *s, int64_t *seq)
+ * the write lock, and every seq of its events is taken here. A job undone after taking a seq
+ * leaves a gap, never a seq used twice. */
+int hd_sq_next_seq(struct hd_store *s, int64_t *seq)
 {
     if (s->in_batch && s->last_event_seq && !sqlite3_get_autocommit(s->db)) {
         *seq = ++s->last_event_seq;
@@ -235,18 +234,6 @@ static int next_seq(struct hd_store *s, int64_t *seq)
     hd_sq_done(st);
     s->last_event_seq = err || !s->in_batch ? 0 : *seq;
     return err;
-}
-
-/* The start event of a notification that starts at once, under the seq its row already holds. */
-static int insert_start_event(struct hd_store *s, const struct notification_insert *ni)
-{
-    sqlite3_stmt *st = hd_sq_stmt(s, SQL_START_EVENT);
-    if (!st)
-        return HD_E_STORAGE;
-    if (hd_sq_bind_i64(st, 1, ni->start_seq) || hd_sq_bind_text(st, 2, ni->n->system_id) ||
-        hd_sq_bind_text(st, 3, ni->n->id) || hd_sq_bind_i64(st, 4, ni->start_at))
-        return hd_sq_bind_failed(s, st, "start event");
-    return hd_sq_run(s, st, "start event");
 }
 
 /* Fan-out on read: one row per target (user or audience), never per audience member. */
@@ -268,7 +255,7 @@ static int notification_body(struct hd_store *s, const void *arg)
     }
     if (!err && ni->n_audiences)
         err = set_targeted(s, n->id);
-    return err || !ni->start_seq ? err : insert_start_event(s, ni);
+    return err;
 }
 
 int hd_sqlite_notification_insert(struct hd_store *s, const struct hd_notification *n,
@@ -284,7 +271,7 @@ int hd_sqlite_notification_insert(struct hd_store *s, const struct hd_notificati
 static int send_body(struct hd_store *s, const void *arg)
 {
     struct notification_insert *ni = (struct notification_insert *)arg;
-    int err = ni->start_at ? next_seq(s, &ni->start_seq) : 0;
+    int err = ni->start_at ? hd_sq_next_seq(s, &ni->start_seq) : 0;
     return err ? err : notification_body(s, ni);
 }
 

@@ -84,7 +84,7 @@ Test(store, open_twice_shares_secret_and_schema)
     cr_assert_arr_neq(a, zero, sizeof(a));
     cr_assert_eq(hd_store_server_secret(store, b), 0);
     cr_assert_arr_eq(a, b, sizeof(a));
-    int64_t migrations = fixture_on_pg() ? 3 : 7; /* src/store/migrations/{pg/,}*.sql */
+    int64_t migrations = fixture_on_pg() ? 3 : 8; /* src/store/migrations/{pg/,}*.sql */
     cr_assert_eq(raw("SELECT count(*) FROM schema_migrations"), migrations);
     cr_assert_eq(raw("SELECT max(version) FROM schema_migrations"), migrations);
     cr_assert_eq(raw(fixture_on_pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = "
@@ -901,6 +901,49 @@ Test(store, notification_send_records_the_start_with_the_row)
     cr_expect_str_eq(ev[0].kind, "notification");
     cr_expect_str_eq(ev[1].n.id, later.id);
     cr_expect_eq(ev[2].seq, third);
+}
+
+/* Starts and retractions in one order, whichever way they are read: a user's replay, the page
+ * of every event after a seq (what another node's relay reads), and the last seq; a
+ * retraction's seq is never used again, even once a later start takes the next. */
+Test(store, events_read_in_seq_order_starts_and_retractions_alike)
+{
+    seed();
+    struct hd_notification a = notif(NOW, NOW - 1000, NOW + DAY);
+    struct hd_notification b = notif(NOW + 1, NOW + DAY / 24, NOW + DAY);
+    struct hd_notification c = notif(NOW + 2, NOW, NOW + DAY);
+    const char *users[] = {"alice@example.com"};
+    int64_t seq[4] = {0}, last = -1, unused;
+    cr_assert_eq(hd_store_events_last(store, &last), 0);
+    cr_expect_eq(last, 0, "no event yet");
+    cr_assert_eq(hd_store_notification_send(store, &a, users, 1, NULL, 0, NOW, &seq[0]), 0);
+    cr_assert_eq(hd_store_notification_send(store, &b, users, 1, NULL, 0, NOW, &unused), 0);
+    cr_assert_eq(hd_store_event_record(store, b.id, true, NOW + DAY / 24, &seq[1]), 0);
+    cr_assert_eq(hd_store_event_record(store, a.id, false, NOW + DAY, &seq[2]), 0);
+    cr_assert_eq(hd_store_notification_send(store, &c, users, 1, NULL, 0, NOW, &seq[3]), 0);
+    const char *ids[] = {a.id, b.id, a.id, c.id};
+    const char *kinds[] = {"notification", "notification", "retract", "notification"};
+    for (int i = 1; i < 4; i++)
+        cr_expect_gt(seq[i], seq[i - 1], "event %d", i);
+    cr_assert_eq(hd_store_events_last(store, &last), 0);
+    cr_expect_eq(last, seq[3]);
+
+    struct hd_stream_event ev[8];
+    size_t n = 0;
+    cr_assert_eq(hd_store_events_page(store, 0, ar, ev, 8, &n), 0);
+    cr_assert_eq(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_eq(ev[i].seq, seq[i], "page, event %zu", i);
+        cr_expect_str_eq(ev[i].n.id, ids[i], "page, event %zu", i);
+        cr_expect_str_eq(ev[i].kind, kinds[i], "page, event %zu", i);
+    }
+    cr_assert_eq(hd_store_events_page(store, seq[0], ar, ev, 2, &n), 0);
+    cr_assert_eq(n, 2, "after the first, at most two");
+    cr_expect(ev[0].seq == seq[1] && ev[1].seq == seq[2]);
+    cr_assert_eq(hd_store_events_since(store, sys.id, "alice@example.com", seq[1], ar, ev, 8, &n),
+                 0);
+    cr_assert_eq(n, 2);
+    cr_expect(ev[0].seq == seq[2] && !strcmp(ev[0].kind, "retract") && ev[1].seq == seq[3]);
 }
 
 /* A send that fails stores neither the row nor its event; the next one is numbered after. */
