@@ -91,13 +91,15 @@ int hd_sqlite_event_record(struct hd_store *s, const char *notification_id, bool
 #define STARTS_OF   "SELECT " NOTIF_COLS ", n.started_seq AS seq, 'notification' AS kind"
 #define RETRACTS_OF "SELECT " NOTIF_COLS ", e.seq, e.kind"
 
-/* ?1 system, ?2 user, ?4 after this seq, ?5 limit. */
+/* ?1 system, ?2 user, ?4 after this seq, ?5 limit. The targets are read once (SQLite
+ * materializes a table used twice); CROSS JOIN keeps the retractions' branch from looking up
+ * a notification for each target rather than for each retraction. */
 static const char SQL_EVENTS_SINCE[] =
     TARGETS_WITH STARTS_OF " FROM targets t JOIN notifications n ON n.id = t.nid"
                            " WHERE n.started_seq > ?4"
                            " UNION ALL " RETRACTS_OF " FROM targets t"
                            " CROSS JOIN events e ON e.notification_id = t.nid"
-                           " JOIN notifications n ON n.id = e.notification_id"
+                           " CROSS JOIN notifications n ON n.id = e.notification_id"
                            " WHERE e.seq > ?4 ORDER BY seq LIMIT ?5";
 static const char SQL_EVENTS_LAST[] =
     "SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
