@@ -412,3 +412,32 @@ Test(sqlite_by_user, an_index_of_the_first_format_is_built_again_in_this_one)
     cr_assert_eq(feed_of("ada", items), 1);
     cr_assert_eq(feed_of("bob", items), 1);
 }
+
+/* A move rewrites one leaf per user it touches and syncs it: a new index has leaves of 1 KB, a
+ * quarter of SQLite's default. One built before keeps its pages and still serves. */
+Test(sqlite_by_user, a_new_index_has_small_pages_and_an_older_one_keeps_its_own)
+{
+    struct hd_feed_item items[4];
+    cr_assert_eq(index_raw("PRAGMA page_size"), 1024);
+    close_store();
+    char path[160];
+    snprintf(path, sizeof(path), "%s/herald-by-user.db", dir);
+    for (const char *suffix = ""; suffix; suffix = *suffix ? NULL : "-wal") {
+        char file[170];
+        snprintf(file, sizeof(file), "%s%s", path, suffix);
+        unlink(file);
+    }
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_exec(db, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    reopen();
+    cr_assert_eq(index_raw("PRAGMA page_size"), 4096);
+    send_to(store, NOW - 5, "ada", NULL);
+    cr_assert_eq(move_all(store), 1);
+    writer_batch();
+    cr_assert_eq(indexed("ada"), 1);
+    cr_assert_eq(feed_of("ada", items), 1);
+}
