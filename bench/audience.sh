@@ -7,13 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
 [ -x build/herald ] || make build
+. bench/serve.sh
 data=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-build/herald serve --listen 127.0.0.1:$port --data "$data" --access-log 0 >"$data/out.txt" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 50); do grep -q listening "$data/out.txt" && break; sleep 0.1; done
-url=http://127.0.0.1:$port
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+serve_herald "$data"
 id=$(awk '/Client ID/ {print $3}' "$data/out.txt")
 secret=$(awk '/Client secret/ {print $3}' "$data/out.txt")
 token=$(curl -s -u "$id:$secret" -d grant_type=client_credentials "$url/oauth/token" |

@@ -14,17 +14,14 @@ command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)"; 
 [ -x build/herald ] || make build
 cc -O2 -Wall -o build/idle_conns bench/idle_conns.c
 
+. bench/serve.sh
 data=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-build/herald serve --listen 127.0.0.1:$port --data "$data" --access-log 0 --rate-limit 100000000 \
-  --max-connections 100000 >"$data/out.txt" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 50); do grep -q listening "$data/out.txt" && break; sleep 0.1; done
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+serve_herald "$data" --rate-limit 100000000 --max-connections 100000
 id=$(awk '/Client ID/ {print $3}' "$data/out.txt")
 secret=$(awk '/Client secret/ {print $3}' "$data/out.txt")
 export HERALD_BASIC=$(printf '%s:%s' "$id" "$secret" | base64 -w0)
-url=http://127.0.0.1:$port
 
 echo "== memory per idle keep-alive connection ($idle connections)"
 rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
