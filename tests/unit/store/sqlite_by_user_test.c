@@ -196,18 +196,23 @@ static void close_store(void)
     store = NULL;
 }
 
-Test(sqlite_by_user, a_missing_index_is_built_again_on_open)
+static void remove_index_files(void)
 {
-    struct hd_feed_item items[4];
-    index_ada_and_bob();
-    send_to(store, NOW - 3, "ada", NULL); /* still in the log */
-    close_store();
     const char *suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
         char path[160];
         snprintf(path, sizeof(path), "%s/herald-by-user.db%s", dir, suffixes[i]);
         unlink(path);
     }
+}
+
+Test(sqlite_by_user, a_missing_index_is_built_again_on_open)
+{
+    struct hd_feed_item items[4];
+    index_ada_and_bob();
+    send_to(store, NOW - 3, "ada", NULL); /* still in the log */
+    close_store();
+    remove_index_files();
     reopen();
     cr_assert_eq(index_raw("SELECT count(*) FROM targets"), 3);
     cr_assert_eq(feed_of("ada", items), 2);
@@ -420,13 +425,9 @@ Test(sqlite_by_user, a_new_index_has_small_pages_and_an_older_one_keeps_its_own)
     struct hd_feed_item items[4];
     cr_assert_eq(index_raw("PRAGMA page_size"), 1024);
     close_store();
+    remove_index_files();
     char path[160];
     snprintf(path, sizeof(path), "%s/herald-by-user.db", dir);
-    for (const char *suffix = ""; suffix; suffix = *suffix ? NULL : "-wal") {
-        char file[170];
-        snprintf(file, sizeof(file), "%s%s", path, suffix);
-        unlink(file);
-    }
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     cr_assert_eq(
