@@ -123,6 +123,12 @@ int hd_pg_in_transaction(struct hd_store *s, int (*body)(struct hd_store *, cons
     "  JOIN notification_audiences na ON na.audience_id = am.audience_id"                          \
     "  WHERE am.system_id = $1 AND am.end_user_id = $2 AND na.notification_id < $3) "
 
+/* The start event of notification n, which this very transaction inserted (pg_events.c): no one
+ * else can see it yet, so it has no event and no recorder to wait for, and one statement takes
+ * the counter's lock, the seq and the mark. */
+int hd_pg_event_record_new(struct hd_store *s, const struct hd_notification *n, int64_t at,
+                           int64_t *seq) HD_WUR;
+
 /* Reads NOTIF_COLS (store_impl.h) (as columns first..first+14) of row into n; targeted is left 0.
  */
 bool hd_pg_read_notification(const PGresult *r, int row, int first, struct hd_arena *ar,

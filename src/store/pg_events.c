@@ -66,7 +66,12 @@ static int insert_event(struct hd_store *s, const struct record_args *a, const c
     hd_pg_text(&p, a->start ? "notification" : "retract");
     hd_pg_i64(&p, a->at);
     hd_pg_bool(&p, a->start);
-    return hd_pg_fetch_i64(s, SQL_EVENT_INSERT, &p, a->seq, "event insert");
+    int err = hd_pg_fetch_i64(s, SQL_EVENT_INSERT, &p, a->seq, "event insert");
+    if (!err && *a->seq <= 0) {
+        hd_log(HD_LOG_ERROR, "store: event insert: the event counter has no row");
+        err = HD_E_STORAGE;
+    }
+    return err;
 }
 
 /* Whether the state leaves something to record (or, for an end that never started, to
@@ -98,12 +103,7 @@ static int record_body(struct hd_store *s, const void *arg)
         return err;
     if (!a->start && !st.started) /* it never showed: settle its end without an event */
         return hd_pg_run(s, SQL_SETTLE_END, &p, "event settle", NULL);
-    err = insert_event(s, a, st.system_id);
-    if (!err && *a->seq <= 0) {
-        hd_log(HD_LOG_ERROR, "store: event insert: the event counter has no row");
-        err = HD_E_STORAGE;
-    }
-    return err;
+    return insert_event(s, a, st.system_id);
 }
 
 int hd_pg_event_record(struct hd_store *s, const char *notification_id, bool start, int64_t at,
@@ -111,6 +111,16 @@ int hd_pg_event_record(struct hd_store *s, const char *notification_id, bool sta
 {
     struct record_args a = {notification_id, start, at, seq};
     int err = hd_pg_in_transaction(s, record_body, &a);
+    if (err)
+        *seq = 0;
+    return err;
+}
+
+int hd_pg_event_record_new(struct hd_store *s, const struct hd_notification *n, int64_t at,
+                           int64_t *seq)
+{
+    struct record_args a = {n->id, true, at, seq};
+    int err = insert_event(s, &a, n->system_id);
     if (err)
         *seq = 0;
     return err;

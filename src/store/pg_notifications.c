@@ -176,7 +176,7 @@ static int send_body(struct hd_store *s, const void *arg)
     const struct notification_send *ns = arg;
     int err = notification_body(s, &ns->ni);
     if (!err && ns->ni.n->start_at <= ns->now)
-        err = hd_pg_event_record(s, ns->ni.n->id, true, ns->now, ns->seq);
+        err = hd_pg_event_record_new(s, ns->ni.n, ns->now, ns->seq);
     return err;
 }
 
