@@ -2,10 +2,10 @@
  * the account's only system, a template), kept in memory by one thread, in front of its store
  * connection.
  *
- * The store's catalog version (hd_store_catalog_version) rises in the same transaction as any
- * change of those rows, whoever makes it. hd_catalog_sync reads it first in each request, in
- * the request's snapshot when it has one, and forgets everything when it moved; a value read
- * afterwards is as fresh as the version, so a revoked key, a deleted system or an archived
+ * The store's catalog version (hd_store_catalog_version) moves with any change of those rows,
+ * whoever makes it, and is never seen to move before the change is committed.
+ * hd_catalog_sync reads it first in each request and forgets everything when it moved; a value
+ * read afterwards is as fresh as the version, so a revoked key, a deleted system or an archived
  * template is refused by the next request that syncs. Between two syncs the answers are those
  * of the last one: sync once per request, before any other call.
  *

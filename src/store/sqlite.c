@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
+#include "store/sqlite_catalog_counter.h"
 #include "store/sqlite_pcache.h"
 #include "store/sqlite_walbuf.h"
 
@@ -93,13 +94,21 @@ void hd_sq_batch_forget(struct hd_store *s)
 }
 
 /* Any change of the catalog, by this connection, in SQL or by a trigger: its owners checked so
- * far may no longer hold. */
+ * far may no longer hold, and the shared counter is raised once the transaction commits. */
 static void watch_catalog_hook(void *arg, int op, const char *db, const char *table,
                                sqlite3_int64 rowid)
 {
     (void)op, (void)db, (void)rowid;
-    if (strcmp(table, "catalog_version") == 0)
-        ((struct hd_store *)arg)->n_owners = 0;
+    struct hd_store *s = arg;
+    if (strcmp(table, "catalog_version") == 0) {
+        s->n_owners = 0;
+        s->catalog_changed = true;
+    }
+}
+
+static void rolled_back_hook(void *arg)
+{
+    ((struct hd_store *)arg)->catalog_changed = false;
 }
 
 /* Maps the connection's last error to an hd_err; logs the ones that are not the caller's. The
@@ -431,26 +440,46 @@ int hd_sqlite_checkpoint(struct hd_store *s, int64_t *log_pages, int64_t *copied
 /* The tail the writer copies itself, at most: what the checkpoint thread has not yet copied. */
 #define LOG_TAIL_PAGES 128
 
-static int watch_log_hook(void *arg, sqlite3 *db, const char *name, int pages)
+static void watch_writer_log(struct hd_log_progress *p, sqlite3 *db, const char *name, int pages)
 {
-    struct hd_log_progress *p = arg;
     long long before = atomic_exchange(&p->pages, pages);
     if (pages < before) /* the log started over: nothing of it is copied yet */
         atomic_store(&p->copied, 0);
     long long left = pages - atomic_load(&p->copied);
     if (pages < HD_LOG_PAGES || (left > LOG_TAIL_PAGES && pages < 3 * HD_LOG_PAGES))
-        return SQLITE_OK;
+        return;
     int log = 0, copied = 0;
     if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK)
         atomic_store(&p->copied, copied);
-    return SQLITE_OK; /* a busy checkpoint is retried after the next commit */
+    /* a busy checkpoint is retried after the next commit */
+}
+
+/* SQLite's wal hook, the connection's only one (sqlite3_wal_autocheckpoint would replace it):
+ * called after each commit of one of its databases, the write lock released, with that log's
+ * size in pages. */
+static int after_commit_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct hd_store *s = arg;
+    if (s->catalog_changed && strcmp(name, "main") == 0) {
+        s->catalog_changed = false;
+        if (s->catalog_counter)
+            hd_sq_counter_raise(s->catalog_counter);
+    }
+    if (s->log_progress)
+        watch_writer_log(s->log_progress, db, name, pages);
+    else if (pages >= s->checkpoint_pages) /* as SQLite's automatic checkpoint does */
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+void hd_sq_checkpoint_every(struct hd_store *s, int pages)
+{
+    s->checkpoint_pages = pages;
 }
 
 int hd_sqlite_watch_log(struct hd_store *s, struct hd_log_progress *p)
 {
-    if (!p)
-        return sqlite3_wal_autocheckpoint(s->db, HD_LOG_PAGES) == SQLITE_OK ? 0 : HD_E_STORAGE;
-    sqlite3_wal_hook(s->db, watch_log_hook, p);
+    s->log_progress = p;
     return 0;
 }
 
@@ -523,10 +552,8 @@ static int configure(struct hd_store *s, char *errbuf, size_t errlen)
         exec_sql(s, "PRAGMA cache_size = -32000", errbuf, errlen) ||
         exec_sql(s, "PRAGMA temp_store = MEMORY", errbuf, errlen))
         return HD_E_STORAGE;
-    if (hd_sqlite_watch_log(s, NULL)) { /* SQLite's automatic checkpoint, at HD_LOG_PAGES */
-        snprintf(errbuf, errlen, "cannot set the automatic checkpoint: %s", sqlite3_errmsg(s->db));
-        return HD_E_STORAGE;
-    }
+    hd_sq_checkpoint_every(s, HD_LOG_PAGES);
+    sqlite3_wal_hook(s->db, after_commit_hook, s);
     sqlite3_stmt *st = NULL;
     bool wal = false;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
@@ -621,7 +648,9 @@ static int open_once(const char *location, const char *path, struct hd_store **o
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
+    s->catalog_counter = hd_sq_counter_map(location);
     sqlite3_update_hook(s->db, watch_catalog_hook, s);
+    sqlite3_rollback_hook(s->db, rolled_back_hook, s);
     if (hd_sq_by_user_functions(s->db)) {
         snprintf(errbuf, errlen, "cannot register SQL functions: %s", sqlite3_errmsg(s->db));
         goto fail;
@@ -683,6 +712,7 @@ void hd_sqlite_close(struct hd_store *s)
         sqlite3_finalize(s->stmts[i].st);
     if (sqlite3_close(s->db) != SQLITE_OK)
         hd_log(HD_LOG_ERROR, "store: close: %s", sqlite3_errmsg(s->db));
+    hd_sq_counter_unmap(s->catalog_counter);
     free(s);
 }
 

@@ -189,11 +189,11 @@ static int become_mover(struct hd_store *s)
     char errbuf[256] = "index by user: cannot set its checkpoint";
     int page_size = 0;
     if (reattach(s, true, errbuf, sizeof(errbuf)) || (page_size = index_page_size(s)) <= 0 ||
-        sqlite3_wal_autocheckpoint(s->db, INDEX_LOG_BYTES / page_size) != SQLITE_OK ||
         exec(s, SQL_MOVER_CACHE, errbuf, sizeof(errbuf))) {
         hd_log(HD_LOG_ERROR, "store: %s", errbuf);
         return HD_E_STORAGE;
     }
+    hd_sq_checkpoint_every(s, INDEX_LOG_BYTES / page_size);
     return 0;
 }
 

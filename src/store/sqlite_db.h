@@ -92,6 +92,12 @@ int64_t hd_sq_user_key(const char *system_id, const char *end_user_id);
 /* Registers hd_user_key(system_id, end_user_id), the same in SQL, on db. */
 int hd_sq_by_user_functions(sqlite3 *db) HD_WUR;
 
+/* SQLite's automatic checkpoint of each of the connection's databases once its log is past
+ * pages (HD_LOG_PAGES unless set), after a commit; the writer's connection does its own
+ * (hd_store_watch_log). Never call sqlite3_wal_autocheckpoint or sqlite3_wal_hook: the
+ * connection's wal hook also raises the catalog's counter (sqlite_catalog_counter.h). */
+void hd_sq_checkpoint_every(struct hd_store *s, int pages);
+
 /* Attaches DIR/herald-by-user.db as by_user, read-only, after checking it (and building it from
  * notification_users when it is missing or stale); herald.db must be migrated. */
 int hd_sq_by_user_open(struct hd_store *s, const char *location, char *errbuf, size_t errlen);

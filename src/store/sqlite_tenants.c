@@ -6,6 +6,9 @@
 
 #include <limits.h>
 
+#include "core/time.h"
+#include "store/sqlite_catalog_counter.h"
+
 /* ---- accounts ---- */
 
 static bool read_account(sqlite3_stmt *st, struct hd_arena *ar, void *out)
@@ -330,10 +333,37 @@ int hd_sqlite_key_get_state(struct hd_store *s, const char *client_id, struct hd
 
 static const char SQL_CATALOG_VERSION[] = "SELECT version FROM catalog_version";
 
-int hd_sqlite_catalog_version(struct hd_store *s, int64_t *version)
+/* How long a connection trusts the shared counter alone: a process that died between its
+ * commit and the raise left it behind catalog_version for at most that long. */
+#define CATALOG_RECHECK_MS 1000
+
+static int read_stored_version(struct hd_store *s, int64_t *version)
 {
     sqlite3_stmt *st = hd_sq_stmt(s, SQL_CATALOG_VERSION);
     return st ? hd_sq_fetch(s, st, hd_sq_read_i64, NULL, version, "catalog version") : HD_E_STORAGE;
+}
+
+/* The shared counter (sqlite_catalog_counter.h); and every CATALOG_RECHECK_MS the stored
+ * version too, which raises the counter for everyone when it moved since this connection last
+ * read it. Without the counter, the stored version each time. */
+int hd_sqlite_catalog_version(struct hd_store *s, int64_t *version)
+{
+    int64_t now = hd_time_mono_ms();
+    if (s->catalog_counter && s->catalog_read && now - s->catalog_read_ms < CATALOG_RECHECK_MS) {
+        *version = (int64_t)hd_sq_counter_read(s->catalog_counter);
+        return 0;
+    }
+    int64_t stored;
+    int err = read_stored_version(s, &stored);
+    if (err)
+        return err;
+    if (s->catalog_counter && s->catalog_read && stored != s->catalog_stored)
+        hd_sq_counter_raise(s->catalog_counter);
+    s->catalog_read = true;
+    s->catalog_stored = stored;
+    s->catalog_read_ms = now;
+    *version = s->catalog_counter ? (int64_t)hd_sq_counter_read(s->catalog_counter) : stored;
+    return 0;
 }
 
 static const char SQL_KEY_ROTATE[] =

@@ -92,7 +92,11 @@ int hd_store_watch_log(struct hd_store *s, struct hd_log_progress *p) HD_WUR;
 
 /* The catalog's version: a number that every change of an API key, a system or a template
  * raises in the change's own transaction, on every process and node (SQL triggers, migrations
- * 006 and pg/003). Read it before the rows it vouches for (store/catalog.h). */
+ * 006 and pg/003). Read it before the rows it vouches for (store/catalog.h). SQLite answers
+ * from a counter that every process of the data directory maps and raises once such a change
+ * is committed (sqlite_catalog_counter.h), without a read transaction; it reads the stored
+ * version too, at most a second apart, and raises the counter when that moved unseen (a
+ * process that died between its commit and the raise). */
 int hd_store_catalog_version(struct hd_store *s, int64_t *version) HD_WUR;
 
 /* SQLite: moves up to max rows of targets logged by triggers into the index of targets by user,

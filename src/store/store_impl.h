@@ -39,7 +39,8 @@ struct hd_sq_slot {
     sqlite3_stmt *st;
 };
 
-struct hd_pg; /* pg_db.h */
+struct hd_pg;         /* pg_db.h */
+struct hd_sq_counter; /* sqlite_catalog_counter.h */
 
 struct hd_store {
     /* SQLite (SQLITE_OPEN_NOMUTEX: one thread at a time) and its prepared statements, in an
@@ -65,6 +66,17 @@ struct hd_store {
      * changed in it (an update hook on catalog_version) and nothing was undone */
     struct hd_sq_owners owners[HD_SQ_OWNERS];
     size_t n_owners;
+    /* the catalog's version (sqlite_catalog_counter.h): the shared counter (NULL when it could
+     * not be mapped), whether the open transaction changed the catalog (raised after it
+     * commits), and catalog_version as this connection last read it, and when (monotonic ms) */
+    struct hd_sq_counter *catalog_counter;
+    bool catalog_changed;
+    bool catalog_read;
+    int64_t catalog_stored, catalog_read_ms;
+    /* after each commit: the writer's log (hd_store_watch_log), or else SQLite's automatic
+     * checkpoint of a database whose log is past checkpoint_pages */
+    struct hd_log_progress *log_progress;
+    int checkpoint_pages;
     /* PostgreSQL: NULL for a SQLite store */
     struct hd_pg *pg;
 };
