@@ -14,6 +14,7 @@
 #include "api/app.h"
 #include "api/events.h"
 #include "auth/secret.h"
+#include "core/jsonw.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "http/http.h"
@@ -105,22 +106,58 @@ int hd_accept_replay(struct hd_req *req, struct hd_res *res)
 
 /* ---- the job ---- */
 
-/* Writer thread: the key first, so that a concurrent retry that got there first stops this
- * job before it writes anything (the job is undone whole if the insert fails). It may run twice
- * (store/writer.h): it sets j->seq afresh and leaves the rest to job_done. */
+/* The 202's body, written directly (no printf: this is every trigger's answer): every value is
+ * an id, a date, a count or a type herald checked, none needs escaping. */
+static char *accepted_body(struct hd_arena *ar, const struct hd_notification *n, size_t n_users,
+                           size_t n_audiences, size_t unknown)
+{
+    char start[HD_TIME_BUF], end[HD_TIME_BUF];
+    char users[HD_U64_TEXT], audiences[HD_U64_TEXT], unknowns[HD_U64_TEXT];
+    hd_time_format(n->start_at, start);
+    hd_time_format(n->end_at, end);
+    const char *parts[] = {"{\"id\":\"",
+                           n->id,
+                           "\",\"status\":\"",
+                           n->start_at > n->created_at ? "scheduled" : "active",
+                           "\",\"systemId\":\"",
+                           n->system_id,
+                           "\",\"templateId\":\"",
+                           n->template_id,
+                           "\",\"notificationType\":\"",
+                           n->type,
+                           "\",\"startAt\":\"",
+                           start,
+                           "\",\"endAt\":\"",
+                           end,
+                           "\",\"recipients\":{\"endUsers\":",
+                           hd_u64_text(users, n_users),
+                           ",\"audiences\":",
+                           hd_u64_text(audiences, n_audiences),
+                           ",\"unknownEndUsers\":",
+                           hd_u64_text(unknowns, unknown),
+                           "}}"};
+    return hd_arena_concat(ar, parts, sizeof(parts) / sizeof(parts[0]));
+}
+
+/* Writer thread: the notification, then its answer, which counts the unknown end users the
+ * send found, then the Idempotency-Key with that answer. A concurrent retry that recorded the
+ * same key first makes the key's insert fail, and the job is undone whole. It may run twice
+ * (store/writer.h): it sets j->seq and the answer afresh and leaves the rest to job_done. */
 static int job_run(struct hd_store *s, struct hd_write_job *w)
 {
     struct job *j = (struct job *)w;
-    int err = 0;
-    if (j->idem_key)
-        err = hd_store_idempotency_put(s, j->account_id, j->idem_key, &j->record,
-                                       j->record.created_at - HD_IDEMPOTENCY_TTL_MS);
-    if (!err) /* rule audiences: their members as of now (explicit ones: one lookup each) */
-        err = hd_store_audiences_refresh(s, j->n.system_id, j->audiences, j->n_audiences,
+    size_t unknown = 0;
+    /* rule audiences: their members as of now (explicit ones: one lookup each) */
+    int err = hd_store_audiences_refresh(s, j->n.system_id, j->audiences, j->n_audiences,
                                          j->n.created_at);
     if (!err)
         err = hd_store_notification_send(s, &j->n, j->users, j->n_users, j->audiences,
-                                         j->n_audiences, hd_time_now_ms(), &j->seq);
+                                         j->n_audiences, hd_time_now_ms(), &j->seq, &unknown);
+    if (!err)
+        j->record.response = accepted_body(j->arena, &j->n, j->n_users, j->n_audiences, unknown);
+    if (!err && j->idem_key)
+        err = hd_store_idempotency_put(s, j->account_id, j->idem_key, &j->record,
+                                       j->record.created_at - HD_IDEMPOTENCY_TTL_MS);
     return err;
 }
 
@@ -218,7 +255,6 @@ int hd_accept_submit(struct hd_req *req, const struct hd_accept *a)
     j->idem_key = hd_arena_strdup(j->arena, idempotency_key(req, NULL, &err));
     j->limit = a->limit;
     j->record.status = 202;
-    j->record.response = hd_arena_strdup(j->arena, a->answer);
     j->record.created_at = a->n->created_at;
     if (j->idem_key) /* the hash is for the retries of this key alone */
         hd_sha256(req->body.ptr, req->body.len, j->record.body_hash);

@@ -14,14 +14,13 @@
 #define HD_IDEMPOTENCY_KEY_MAX 255
 #define HD_IDEMPOTENCY_TTL_MS  (24 * 3600 * 1000LL)
 
-/* What will be written, and the 202 body that will acknowledge it. */
+/* What will be written (n->created_at is the trigger's time). */
 struct hd_accept {
     const struct hd_notification *n;
     const char *const *users;
     size_t n_users;
     const char *const *audiences;
     size_t n_audiences;
-    const char *answer;             /* JSON text of the 202 body */
     struct hd_throttle_state limit; /* the key's rate limit (limit 0: none), for its headers */
 };
 
@@ -33,9 +32,9 @@ void hd_accept_limit_headers(struct hd_res *res, const struct hd_throttle_state 
  * error. A malformed key is a 400. */
 int hd_accept_replay(struct hd_req *req, struct hd_res *res) HD_WUR;
 
-/* Copies a, suspends the request and hands the write to the group-commit writer; the answer
- * (202, the replay of a concurrent retry's, or an error) comes after the commit. Returns
- * HD_PENDING. */
+/* Copies a, suspends the request and hands the write to the group-commit writer, which counts
+ * the unknown end users for the 202's body in its transaction; the answer (202, the replay of a
+ * concurrent retry's, or an error) comes after the commit. Returns HD_PENDING. */
 int hd_accept_submit(struct hd_req *req, const struct hd_accept *a);
 
 #endif

@@ -8,8 +8,6 @@
 #include "store/store.h"
 
 int hd_api_guard(struct hd_req *req, struct hd_res *res);
-/* Ends what the guard began for the request (a read snapshot). */
-void hd_api_after(struct hd_req *req);
 
 /* oauth.c */
 int hd_api_token(struct hd_req *req, struct hd_res *res);

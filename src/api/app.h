@@ -21,13 +21,6 @@ enum hd_auth_kind {
     HD_AUTH_END_USER, /* an end-user token (header or ?access_token=) */
 };
 
-/* Route flags (struct hd_route.flags). */
-enum hd_route_flag {
-    /* The guard's reads and the handler's share one read snapshot of the thread's connection
-     * (hd_store_read_begin): for a handler that only reads there, and is called often. */
-    HD_ROUTE_ONE_SNAPSHOT = 1,
-};
-
 struct hd_app;
 
 /* Read-only after start, shared by every thread. */
@@ -70,7 +63,6 @@ struct hd_app {
     struct hd_hub *hub;         /* this thread's connected end users */
     struct hd_app_shared *shared;
     struct hd_app_counters counters;
-    bool reading; /* the guard opened a read snapshot on store (HD_ROUTE_ONE_SNAPSHOT) */
 };
 
 static inline void hd_app_count(atomic_ullong *counter)

@@ -7,7 +7,6 @@
 #include "api/app.h"
 #include "auth/jwt.h"
 #include "auth/scope.h"
-#include "core/log.h"
 #include "core/time.h"
 
 #define END_USER_ID_MAX 256
@@ -160,30 +159,8 @@ static int authenticate(struct hd_req *req, struct hd_res *res)
     }
 }
 
-/* With HD_ROUTE_ONE_SNAPSHOT the key's lookup opens the snapshot that the handler goes on
- * reading in; hd_api_after (or a refusal here) ends it. */
 int hd_api_guard(struct hd_req *req, struct hd_res *res)
 {
-    struct hd_app *app = hd_app_of(req);
-    hd_app_count(&app->counters.requests);
-    if (req->route->flags & HD_ROUTE_ONE_SNAPSHOT) {
-        int rc = hd_store_read_begin(app->store);
-        if (rc)
-            return rc;
-        app->reading = true;
-    }
-    int rc = authenticate(req, res);
-    if (rc)
-        hd_api_after(req);
-    return rc;
-}
-
-void hd_api_after(struct hd_req *req)
-{
-    struct hd_app *app = hd_app_of(req);
-    if (!app->reading)
-        return;
-    app->reading = false;
-    if (hd_store_read_end(app->store))
-        hd_log(HD_LOG_ERROR, "store: a read snapshot did not end cleanly");
+    hd_app_count(&hd_app_of(req)->counters.requests);
+    return authenticate(req, res);
 }

@@ -75,39 +75,6 @@ static json_t *recipients(const struct hd_payload *pl, size_t unknown)
                      (json_int_t)pl->n_audiences, "unknownEndUsers", (json_int_t)unknown);
 }
 
-/* The 202's body, written directly (no printf: this is every trigger's answer): every value is
- * an id, a date, a count or a type herald checked, none needs escaping. */
-static char *accepted_body(struct hd_arena *ar, const struct hd_notification *n,
-                           const struct hd_payload *pl, size_t unknown, int64_t now)
-{
-    char start[HD_TIME_BUF], end[HD_TIME_BUF];
-    char users[HD_U64_TEXT], audiences[HD_U64_TEXT], unknowns[HD_U64_TEXT];
-    hd_time_format(n->start_at, start);
-    hd_time_format(n->end_at, end);
-    const char *parts[] = {"{\"id\":\"",
-                           n->id,
-                           "\",\"status\":\"",
-                           n->start_at > now ? "scheduled" : "active",
-                           "\",\"systemId\":\"",
-                           n->system_id,
-                           "\",\"templateId\":\"",
-                           n->template_id,
-                           "\",\"notificationType\":\"",
-                           n->type,
-                           "\",\"startAt\":\"",
-                           start,
-                           "\",\"endAt\":\"",
-                           end,
-                           "\",\"recipients\":{\"endUsers\":",
-                           hd_u64_text(users, pl->n_users),
-                           ",\"audiences\":",
-                           hd_u64_text(audiences, pl->n_audiences),
-                           ",\"unknownEndUsers\":",
-                           hd_u64_text(unknowns, unknown),
-                           "}}"};
-    return hd_arena_concat(ar, parts, sizeof(parts) / sizeof(parts[0]));
-}
-
 /* ?dryRun=true (SPEC §4): what would be sent, and to how many, without sending. */
 static int answer_dry_run(struct hd_res *res, const struct hd_notification *n,
                           json_t *recipients_json, int64_t now)
@@ -125,22 +92,19 @@ static int answer_dry_run(struct hd_res *res, const struct hd_notification *n,
     return 0;
 }
 
-/* Everything is valid: count, then answer the dry run or hand the write to the group commit. */
+/* Everything is valid: answer the dry run (with the unknown end users counted here), or hand
+ * the write to the group commit, which counts them as it writes. */
 static int accept(struct hd_req *req, struct hd_res *res, struct hd_notification *n,
                   const struct hd_payload *pl, int64_t now, const struct hd_throttle_state *limit)
 {
-    struct hd_app *app = hd_app_of(req);
-    size_t unknown = 0;
     const char *dry = hd_req_query(req, "dryRun");
-    int rc = hd_store_end_users_count_unknown(app->store, n->system_id, pl->users, pl->n_users,
-                                              &unknown);
-    if (rc)
-        return rc;
-    if (dry && !strcmp(dry, "true"))
-        return answer_dry_run(res, n, recipients(pl, unknown), now);
-    const char *answer = accepted_body(req->arena, n, pl, unknown, now);
-    struct hd_accept a = {n,      pl->users, pl->n_users, pl->audiences, pl->n_audiences,
-                          answer, *limit};
+    if (dry && !strcmp(dry, "true")) {
+        size_t unknown = 0;
+        int rc = hd_store_end_users_count_unknown(hd_app_of(req)->store, n->system_id, pl->users,
+                                                  pl->n_users, &unknown);
+        return rc ? rc : answer_dry_run(res, n, recipients(pl, unknown), now);
+    }
+    struct hd_accept a = {n, pl->users, pl->n_users, pl->audiences, pl->n_audiences, *limit};
     return hd_accept_submit(req, &a);
 }
 
@@ -260,9 +224,9 @@ static int rate_limit(struct hd_req *req, struct hd_res *res, struct hd_throttle
     return HD_E_RATE_LIMITED;
 }
 
-/* Every read of the loop's connection for one trigger, the guard's included, in one snapshot
- * (HD_ROUTE_ONE_SNAPSHOT in routes.c): the write itself goes to the group commit, on the
- * writer's connection. */
+/* The loop reads nothing of herald.db for a trigger whose key, system and template its catalog
+ * holds (store/catalog.h); the write, and the count of unknown end users, go to the group
+ * commit, on the writer's connection. */
 int hd_api_notification_create(struct hd_req *req, struct hd_res *res)
 {
     struct hd_throttle_state limit;

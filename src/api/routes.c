@@ -30,8 +30,7 @@ static const struct hd_route routes[] = {
     {HTTP_GET, "/.well-known/oauth-authorization-server", hd_api_oauth_metadata, HD_AUTH_NONE, 0, 0,
      0},
 
-    {HTTP_POST, "/v1/notifications", hd_api_notification_create, HD_AUTH_API, NOTIF_W, API_BODY,
-     HD_ROUTE_ONE_SNAPSHOT},
+    {HTTP_POST, "/v1/notifications", hd_api_notification_create, HD_AUTH_API, NOTIF_W, API_BODY, 0},
     {HTTP_GET, "/v1/notifications", hd_api_notification_list, HD_AUTH_API, NOTIF_R, 0, 0},
     {HTTP_GET, "/v1/notifications/{}", hd_api_notification_get, HD_AUTH_API, NOTIF_R, 0, 0},
     {HTTP_DELETE, "/v1/notifications/{}", hd_api_notification_cancel, HD_AUTH_API, NOTIF_W, 0, 0},
@@ -98,6 +97,5 @@ const struct hd_router hd_api_router = {
     .routes = routes,
     .n = sizeof(routes) / sizeof(routes[0]),
     .guard = hd_api_guard,
-    .after = hd_api_after,
     .default_max_body = API_BODY,
 };

@@ -577,18 +577,6 @@ int hd_pg_watch_log(struct hd_store *s, struct hd_log_progress *p)
     return 0;
 }
 
-int hd_pg_read_begin(struct hd_store *s)
-{
-    (void)s;
-    return 0;
-}
-
-int hd_pg_read_end(struct hd_store *s)
-{
-    (void)s;
-    return 0;
-}
-
 /* ---- migrations ---- */
 
 static int exec_script(PGconn *c, const char *sql, char *errbuf, size_t errlen)

@@ -37,17 +37,22 @@ static const char SQL_NOTIF_INSERT[] =
 /* The targets in one statement: $3 the users (a duplicate is a unique violation:
  * HD_E_CONFLICT), $4 the audiences, of which only the system's live ones are stored (the count
  * of rows: fewer than ids means one is missing). */
+/* Returns how many audiences it added, and how many of the users are no end user of the system
+ * (their rows are inserted all the same). */
 static const char SQL_NOTIF_TARGETS[] =
     "WITH users AS (INSERT INTO notification_users (notification_id, system_id, end_user_id)"
-    " SELECT $1, $2, u FROM unnest($3::text[]) AS u)"
-    " INSERT INTO notification_audiences (notification_id, audience_id)"
+    " SELECT $1, $2, u FROM unnest($3::text[]) AS u RETURNING end_user_id),"
+    " added AS (INSERT INTO notification_audiences (notification_id, audience_id)"
     " SELECT $1, a.id FROM unnest($4::text[]) AS u(id) JOIN audiences a ON a.id = u.id"
-    " WHERE a.system_id = $2 AND a.deleted_at IS NULL";
+    " WHERE a.system_id = $2 AND a.deleted_at IS NULL RETURNING 1)"
+    " SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM users g WHERE NOT EXISTS"
+    " (SELECT 1 FROM end_users e WHERE e.system_id = $2 AND e.id = g.end_user_id))";
 
 struct notification_insert {
     const struct hd_notification *n;
     const char *const *users, *const *audiences;
     size_t n_users, n_audiences;
+    size_t *unknown; /* the count of unknown end users, when wanted */
 };
 
 /* targeted: the count of direct ids, exact until audiences are added (set_targeted). */
@@ -138,10 +143,13 @@ static int insert_targets(struct hd_store *s, const struct notification_insert *
     hd_pg_text(&p, ni->n->system_id);
     hd_pg_text_array(&p, ar, ni->users, ni->n_users);
     hd_pg_text_array(&p, ar, ni->audiences, ni->n_audiences);
-    int64_t added = 0;
-    int err = hd_pg_run(s, SQL_NOTIF_TARGETS, &p, "notification targets", &added);
-    if (!err && (size_t)added != ni->n_audiences)
+    int64_t counts[2]; /* audiences added, unknown users */
+    int err =
+        hd_pg_fetch(s, SQL_NOTIF_TARGETS, &p, read_sizes, NULL, counts, "notification targets");
+    if (!err && (size_t)counts[0] != ni->n_audiences)
         err = HD_E_NOT_FOUND;
+    if (!err && ni->unknown)
+        *ni->unknown = (size_t)counts[1];
     return err || !ni->n_audiences ? err : set_targeted(s, ni->n->id);
 }
 
@@ -162,7 +170,7 @@ int hd_pg_notification_insert(struct hd_store *s, const struct hd_notification *
                               const char *const *end_user_ids, size_t n_users,
                               const char *const *audience_ids, size_t n_audiences)
 {
-    struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences};
+    struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences, NULL};
     return hd_pg_in_transaction(s, notification_body, &ni);
 }
 
@@ -183,13 +191,15 @@ static int send_body(struct hd_store *s, const void *arg)
 int hd_pg_notification_send(struct hd_store *s, const struct hd_notification *n,
                             const char *const *end_user_ids, size_t n_users,
                             const char *const *audience_ids, size_t n_audiences, int64_t now,
-                            int64_t *seq)
+                            int64_t *seq, size_t *unknown)
 {
-    struct notification_send ns = {{n, end_user_ids, audience_ids, n_users, n_audiences}, now, seq};
+    struct notification_send ns = {
+        {n, end_user_ids, audience_ids, n_users, n_audiences, unknown}, now, seq};
     *seq = 0;
+    *unknown = 0;
     int err = hd_pg_in_transaction(s, send_body, &ns);
     if (err)
-        *seq = 0;
+        *seq = 0, *unknown = 0;
     return err;
 }
 

@@ -55,6 +55,7 @@ struct notification_insert {
     const char *const *users, *const *audiences;
     size_t n_users, n_audiences;
     int64_t start_seq, start_at; /* its start's seq and time, when it starts at once; else 0 */
+    size_t unknown;              /* the send's count of unknown end users */
 };
 
 /* targeted: the count of direct ids, exact until audiences are added (set_targeted); started:
@@ -262,7 +263,7 @@ int hd_sqlite_notification_insert(struct hd_store *s, const struct hd_notificati
                                   const char *const *end_user_ids, size_t n_users,
                                   const char *const *audience_ids, size_t n_audiences)
 {
-    struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences, 0, 0};
+    struct notification_insert ni = {n, end_user_ids, audience_ids, n_users, n_audiences, 0, 0, 0};
     return hd_sq_in_transaction(s, notification_body, &ni);
 }
 
@@ -272,18 +273,23 @@ static int send_body(struct hd_store *s, const void *arg)
 {
     struct notification_insert *ni = (struct notification_insert *)arg;
     int err = ni->start_at ? hd_sq_next_seq(s, &ni->start_seq) : 0;
-    return err ? err : notification_body(s, ni);
+    if (!err)
+        err = notification_body(s, ni);
+    return err ? err
+               : hd_sqlite_end_users_count_unknown(s, ni->n->system_id, ni->users, ni->n_users,
+                                                   &ni->unknown);
 }
 
 int hd_sqlite_notification_send(struct hd_store *s, const struct hd_notification *n,
                                 const char *const *end_user_ids, size_t n_users,
                                 const char *const *audience_ids, size_t n_audiences, int64_t now,
-                                int64_t *seq)
+                                int64_t *seq, size_t *unknown)
 {
     struct notification_insert ni = {
-        n, end_user_ids, audience_ids, n_users, n_audiences, 0, n->start_at <= now ? now : 0};
+        n, end_user_ids, audience_ids, n_users, n_audiences, 0, n->start_at <= now ? now : 0, 0};
     int err = hd_sq_in_transaction(s, send_body, &ni);
     *seq = err ? 0 : ni.start_seq;
+    *unknown = err ? 0 : ni.unknown;
     return err;
 }
 

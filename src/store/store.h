@@ -105,13 +105,6 @@ int hd_store_catalog_version(struct hd_store *s, int64_t *version) HD_WUR;
  * indexes its targets as it inserts them: nothing to do, *moved 0. */
 int hd_store_targets_move(struct hd_store *s, size_t max, size_t *moved) HD_WUR;
 
-/* Several reads as one: the calls between hd_store_read_begin and hd_store_read_end see one
- * snapshot and share its locks (SQLite: one read transaction instead of one per statement).
- * Only reads may run in between; end it before handing the thread back to its loop.
- * PostgreSQL: nothing (each read is one round trip anyway). */
-int hd_store_read_begin(struct hd_store *s) HD_WUR;
-int hd_store_read_end(struct hd_store *s) HD_WUR;
-
 /* The server's own HS256 secret for API tokens: created on first call, then stable. */
 #define HD_SECRET_LEN 32
 int hd_store_server_secret(struct hd_store *s, unsigned char out[HD_SECRET_LEN]) HD_WUR;
@@ -410,11 +403,13 @@ int hd_store_notification_insert(struct hd_store *s, const struct hd_notificatio
                                  const char *const *audience_ids, size_t n_audiences) HD_WUR;
 /* The trigger's write: hd_store_notification_insert, and, when the notification starts by `now`,
  * its start event recorded in the same transaction (as hd_store_event_record would): *seq gets
- * that event's seq, or 0 when it starts later. */
+ * that event's seq, or 0 when it starts later. *unknown gets how many of end_user_ids are no
+ * end user of the system (as hd_store_end_users_count_unknown would count them, in the same
+ * transaction: the writer counts them for the trigger's answer at no extra round trip). */
 int hd_store_notification_send(struct hd_store *s, const struct hd_notification *n,
                                const char *const *end_user_ids, size_t n_users,
                                const char *const *audience_ids, size_t n_audiences, int64_t now,
-                               int64_t *seq) HD_WUR;
+                               int64_t *seq, size_t *unknown) HD_WUR;
 
 /* ---- the end user's feed (SPEC §6) ---- */
 struct hd_feed_item {

@@ -24,8 +24,6 @@
     X(watch_log, (struct hd_store * s, struct hd_log_progress * p), (s, p))                        \
     X(catalog_version, (struct hd_store * s, int64_t * version), (s, version))                     \
     X(targets_move, (struct hd_store * s, size_t max, size_t * moved), (s, max, moved))            \
-    X(read_begin, (struct hd_store * s), (s))                                                      \
-    X(read_end, (struct hd_store * s), (s))                                                        \
     X(server_secret, (struct hd_store * s, unsigned char out[HD_SECRET_LEN]), (s, out))            \
     X(account_insert, (struct hd_store * s, const struct hd_account *a), (s, a))                   \
     X(account_first, (struct hd_store * s, struct hd_arena * ar, struct hd_account * out),         \
@@ -151,8 +149,8 @@
     X(notification_send,                                                                           \
       (struct hd_store * s, const struct hd_notification *n, const char *const *end_user_ids,      \
        size_t n_users, const char *const *audience_ids, size_t n_audiences, int64_t now,           \
-       int64_t *seq),                                                                              \
-      (s, n, end_user_ids, n_users, audience_ids, n_audiences, now, seq))                          \
+       int64_t *seq, size_t *unknown),                                                             \
+      (s, n, end_user_ids, n_users, audience_ids, n_audiences, now, seq, unknown))                 \
     X(feed,                                                                                        \
       (struct hd_store * s, const struct hd_feed_query *q, struct hd_arena *ar,                    \
        struct hd_feed_item *out, size_t *count),                                                   \

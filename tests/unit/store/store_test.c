@@ -880,16 +880,20 @@ Test(store, notification_send_records_the_start_with_the_row)
     struct hd_notification again = notif(NOW + 2, NOW, NOW + DAY);
     const char *users[] = {"alice@example.com"};
     int64_t first = -1, none = -1, third = -1, seq = -1;
-    cr_assert_eq(hd_store_notification_send(store, &now_n, users, 1, NULL, 0, NOW, &first), 0);
+    size_t unknown;
+    cr_assert_eq(
+        hd_store_notification_send(store, &now_n, users, 1, NULL, 0, NOW, &first, &unknown), 0);
     cr_expect_gt(first, 0);
-    cr_assert_eq(hd_store_notification_send(store, &later, users, 1, NULL, 0, NOW, &none), 0);
+    cr_assert_eq(hd_store_notification_send(store, &later, users, 1, NULL, 0, NOW, &none, &unknown),
+                 0);
     cr_expect_eq(none, 0);
     /* the start is recorded once: a second record of it has nothing to do */
     cr_assert_eq(hd_store_event_record(store, now_n.id, true, NOW, &seq), 0);
     cr_expect_eq(seq, 0);
     cr_assert_eq(hd_store_event_record(store, later.id, true, NOW + DAY / 24, &seq), 0);
     cr_expect_gt(seq, first);
-    cr_assert_eq(hd_store_notification_send(store, &again, users, 1, NULL, 0, NOW, &third), 0);
+    cr_assert_eq(
+        hd_store_notification_send(store, &again, users, 1, NULL, 0, NOW, &third, &unknown), 0);
     cr_expect_gt(third, seq);
 
     struct hd_stream_event ev[8];
@@ -903,6 +907,33 @@ Test(store, notification_send_records_the_start_with_the_row)
     cr_expect_eq(ev[2].seq, third);
 }
 
+/* The send counts, in its transaction, the ids that are no end user of the system, as
+ * hd_store_end_users_count_unknown does; with audiences too, and 0 without any id. */
+Test(store, notification_send_counts_the_end_users_it_does_not_know)
+{
+    seed();
+    struct hd_end_user u = {.id = "ada@example.com", .attributes_json = "{}", .created_at = NOW};
+    strcpy(u.system_id, sys.id);
+    bool created;
+    cr_assert_eq(hd_store_end_user_upsert(store, &u, &created), 0);
+    const char *members[] = {"bob@example.com"};
+    struct hd_audience group = audience(members, 1);
+    const char *users[] = {"ada@example.com", "bob@example.com", "eve@example.com"};
+    const char *audiences[] = {group.id};
+    struct hd_notification a = notif(NOW, NOW, NOW + DAY), b = notif(NOW + 1, NOW, NOW + DAY);
+    struct hd_notification c = notif(NOW + 2, NOW, NOW + DAY);
+    int64_t seq;
+    size_t unknown = 99;
+    cr_assert_eq(hd_store_notification_send(store, &a, users, 3, NULL, 0, NOW, &seq, &unknown), 0);
+    cr_expect_eq(unknown, 2, "bob and eve");
+    cr_assert_eq(hd_store_notification_send(store, &b, users, 1, audiences, 1, NOW, &seq, &unknown),
+                 0);
+    cr_expect_eq(unknown, 0, "ada alone, and an audience");
+    cr_assert_eq(hd_store_notification_send(store, &c, NULL, 0, audiences, 1, NOW, &seq, &unknown),
+                 0);
+    cr_expect_eq(unknown, 0);
+}
+
 /* Starts and retractions in one order, whichever way they are read: a user's replay, the page
  * of every event after a seq (what another node's relay reads), and the last seq; a
  * retraction's seq is never used again, even once a later start takes the next. */
@@ -914,13 +945,17 @@ Test(store, events_read_in_seq_order_starts_and_retractions_alike)
     struct hd_notification c = notif(NOW + 2, NOW, NOW + DAY);
     const char *users[] = {"alice@example.com"};
     int64_t seq[4] = {0}, last = -1, unused;
+    size_t unknown;
     cr_assert_eq(hd_store_events_last(store, &last), 0);
     cr_expect_eq(last, 0, "no event yet");
-    cr_assert_eq(hd_store_notification_send(store, &a, users, 1, NULL, 0, NOW, &seq[0]), 0);
-    cr_assert_eq(hd_store_notification_send(store, &b, users, 1, NULL, 0, NOW, &unused), 0);
+    cr_assert_eq(hd_store_notification_send(store, &a, users, 1, NULL, 0, NOW, &seq[0], &unknown),
+                 0);
+    cr_assert_eq(hd_store_notification_send(store, &b, users, 1, NULL, 0, NOW, &unused, &unknown),
+                 0);
     cr_assert_eq(hd_store_event_record(store, b.id, true, NOW + DAY / 24, &seq[1]), 0);
     cr_assert_eq(hd_store_event_record(store, a.id, false, NOW + DAY, &seq[2]), 0);
-    cr_assert_eq(hd_store_notification_send(store, &c, users, 1, NULL, 0, NOW, &seq[3]), 0);
+    cr_assert_eq(hd_store_notification_send(store, &c, users, 1, NULL, 0, NOW, &seq[3], &unknown),
+                 0);
     const char *ids[] = {a.id, b.id, a.id, c.id};
     const char *kinds[] = {"notification", "notification", "retract", "notification"};
     for (int i = 1; i < 4; i++)
@@ -955,11 +990,12 @@ Test(store, notification_send_that_fails_keeps_nothing)
     strcpy(bad.template_id, "00000000-0000-4000-8000-000000000000");
     const char *users[] = {"bob@example.com"};
     int64_t a = 0, b = -1, c = 0;
-    cr_assert_eq(hd_store_notification_send(store, &ok, users, 1, NULL, 0, NOW, &a), 0);
-    cr_expect_eq(hd_store_notification_send(store, &bad, users, 1, NULL, 0, NOW, &b),
+    size_t unknown;
+    cr_assert_eq(hd_store_notification_send(store, &ok, users, 1, NULL, 0, NOW, &a, &unknown), 0);
+    cr_expect_eq(hd_store_notification_send(store, &bad, users, 1, NULL, 0, NOW, &b, &unknown),
                  HD_E_NOT_FOUND);
     cr_expect_eq(b, 0);
-    cr_assert_eq(hd_store_notification_send(store, &next, users, 1, NULL, 0, NOW, &c), 0);
+    cr_assert_eq(hd_store_notification_send(store, &next, users, 1, NULL, 0, NOW, &c, &unknown), 0);
     cr_expect_gt(c, a);
     struct hd_stream_event ev[4];
     size_t n = 0;
@@ -980,7 +1016,8 @@ static int send_then_maybe_fail(struct hd_store *s, const void *arg)
 {
     struct send_job *j = (struct send_job *)arg;
     const char *users[] = {"bob@example.com"};
-    int err = hd_store_notification_send(s, j->n, users, 1, NULL, 0, NOW, &j->seq);
+    size_t unknown;
+    int err = hd_store_notification_send(s, j->n, users, 1, NULL, 0, NOW, &j->seq, &unknown);
     return err ? err : j->fail ? HD_E_CONFLICT : 0;
 }
 
@@ -1067,27 +1104,4 @@ Test(store, a_batch_sees_its_own_changes_of_a_template)
     struct hd_notification got;
     cr_assert_eq(hd_store_notification_get(store, mine.id, n[1].id, ar, &got), 0);
     cr_assert_eq(hd_store_notification_get(store, mine.id, n[2].id, ar, &got), HD_E_NOT_FOUND);
-}
-
-/* Reads grouped with hd_store_read_begin/end: they work as alone, and afterwards the connection
- * writes again (no transaction is left open). On SQLite they also share one snapshot: a system
- * another connection adds meanwhile shows only after the end. */
-Test(store, reads_in_one_snapshot)
-{
-    seed();
-    struct hd_system added = system_named("added"), got;
-    cr_assert_eq(hd_store_read_begin(store), 0);
-    cr_assert_eq(hd_store_system_get(store, mine.id, sys.id, ar, &got), 0);
-    struct hd_store *second;
-    char err[256] = "";
-    cr_assert_eq(hd_store_open(location, &second, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(hd_store_system_insert(second, &added), 0);
-    hd_store_close(second);
-    int during = hd_store_system_get(store, mine.id, added.id, ar, &got);
-    cr_assert_eq(hd_store_read_end(store), 0);
-    if (!fixture_on_pg())
-        cr_expect_eq(during, HD_E_NOT_FOUND, "the snapshot is the one the first read took");
-    cr_expect_eq(hd_store_system_get(store, mine.id, added.id, ar, &got), 0);
-    struct hd_system mine_too = system_named("mine too");
-    cr_expect_eq(hd_store_system_insert(store, &mine_too), 0);
 }
