@@ -2,12 +2,15 @@
  *
  * The counter is the file's first 8 bytes, mapped shared: a lock-free atomic in memory that
  * several processes map is one and the same atomic. Two processes making the file at once both
- * extend it to the same size, which keeps what either wrote. */
+ * extend it to the same size, which keeps what either wrote. Like SQLite's -wal and -shm files,
+ * it takes herald.db's permissions, and its owner when root makes it (the CLI run by root beside
+ * a server that runs as a user of its own). */
 #include "store/sqlite_catalog_counter.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,12 +28,16 @@ struct hd_sq_counter {
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "a counter shared between processes must be lock-free");
 
-static int open_sized(const char *path)
+static int open_sized(const char *path, const char *db_path)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    struct stat db, sb;
+    bool have_db = stat(db_path, &db) == 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, have_db ? (db.st_mode & 0666) : 0600);
     if (fd < 0)
         return -1;
-    struct stat sb;
+    bool made = fstat(fd, &sb) == 0 && sb.st_size == 0;
+    if (made && have_db && geteuid() == 0 && fchown(fd, db.st_uid, db.st_gid) != 0)
+        hd_log(HD_LOG_WARN, "store: cannot give %s herald.db's owner: %s", path, strerror(errno));
     if (fstat(fd, &sb) == 0 && (sb.st_size >= FILE_BYTES || ftruncate(fd, FILE_BYTES) == 0))
         return fd;
     int saved = errno;
@@ -41,10 +48,12 @@ static int open_sized(const char *path)
 
 struct hd_sq_counter *hd_sq_counter_map(const char *dir)
 {
-    char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HD_CATALOG_COUNTER_FILE) >= sizeof(path))
+    char path[PATH_MAX], db_path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HD_CATALOG_COUNTER_FILE) >=
+            sizeof(path) ||
+        (size_t)snprintf(db_path, sizeof(db_path), "%s/herald.db", dir) >= sizeof(db_path))
         return NULL;
-    int fd = open_sized(path);
+    int fd = open_sized(path, db_path);
     void *at =
         fd < 0 ? MAP_FAILED : mmap(NULL, FILE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int saved = errno;

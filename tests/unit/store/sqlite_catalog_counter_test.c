@@ -5,6 +5,7 @@
  * version is read from herald.db each time. */
 #include <criterion/criterion.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +29,13 @@ static void teardown(void)
 }
 
 TestSuite(sqlite_catalog_counter, .init = setup, .fini = teardown);
+
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
 
 static int64_t version_of(struct hd_store *s)
 {
@@ -94,5 +102,31 @@ Test(sqlite_catalog_counter, without_the_counter_file_each_read_goes_to_the_data
     cr_assert_eq(hd_store_system_insert(second, &added), 0);
     cr_expect_eq(version_of(s), before + 1, "the stored version, read at once");
     hd_store_close(second);
+    hd_store_close(s);
+}
+
+/* Made by root (the CLI, say) beside a server that runs as its own user, the file is the
+ * database's: its owner and its permissions, as SQLite makes its -wal and -shm files. */
+Test(sqlite_catalog_counter, the_file_takes_the_databases_owner_and_permissions)
+{
+    char db[PATH_MAX], counter[PATH_MAX];
+    snprintf(db, sizeof(db), "%s/herald.db", dir);
+    snprintf(counter, sizeof(counter), "%s/" HD_CATALOG_COUNTER_FILE, dir);
+    hd_store_close(store);
+    store = NULL;
+    cr_assert_eq(unlink(counter), 0);
+    bool root = geteuid() == 0;
+    cr_assert_eq(chmod(db, 0640), 0);
+    if (root)
+        cr_assert_eq(chown(db, 65534, 65534), 0);
+    struct hd_store *s;
+    char err[256] = "";
+    cr_assert_eq(hd_store_open(location, &s, err, sizeof(err)), 0, "%s", err);
+    struct stat sb;
+    cr_assert_eq(stat(counter, &sb), 0);
+    cr_expect_eq(sb.st_mode & 0777, 0640 & ~current_umask());
+    if (root)
+        cr_expect(sb.st_uid == 65534 && sb.st_gid == 65534, "owner %u:%u", (unsigned)sb.st_uid,
+                  (unsigned)sb.st_gid);
     hd_store_close(s);
 }
