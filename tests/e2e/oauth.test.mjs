@@ -1,6 +1,7 @@
 // oauth.test.mjs: SPEC §2, the OAuth 2.0 client credentials grant (RFC 6749 §4.4, §2.3.1, §5.2),
 // the RFC 8414 metadata with a real OAuth client (openid-client), throttling, bearer token checks
-// (RFC 6750 §3), scopes, API keys and their revocation.
+// (RFC 6750 §3), scopes, API keys and their revocation (through the API, and by the CLI
+// beside the running server).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
@@ -347,6 +348,16 @@ test('DELETE /v1/api-keys/{clientId}: its tokens stop working at once, its crede
   // the owner's own token is unaffected
   const still = await api(h, 'GET', '/v1/systems', { token: owner });
   assert.equal(still.status, 200, show(still));
+});
+
+test('a key revoked by the CLI beside the running server: its tokens stop working at once', async () => {
+  const made = await cliKey(h, 'admin:read', 'revoked by the CLI');
+  const tok = await getToken(h, made);
+  // both loops hold the key in memory: every one of these calls is answered from it
+  for (let i = 0; i < 4; i++) assert.equal((await api(h, 'GET', '/v1/systems', { token: tok })).status, 200);
+  const r = await runCli(['keys', 'revoke', ...h.store, '--client', made.clientId]);
+  assert.equal(r.code, 0, `keys revoke: ${r.stderr}`);
+  for (let i = 0; i < 4; i++) assertInvalidToken(await api(h, 'GET', '/v1/systems', { token: tok }));
 });
 
 test("another account can neither see nor revoke this account's keys", async () => {
