@@ -35,10 +35,9 @@ static const char SQL_NOTIF_INSERT[] =
     " AND t.archived_at IS NULL AND y.account_id = $2 AND y.deleted_at IS NULL"
     " FOR SHARE OF t, y)";
 /* The targets in one statement: $3 the users (a duplicate is a unique violation:
- * HD_E_CONFLICT), $4 the audiences, of which only the system's live ones are stored (the count
- * of rows: fewer than ids means one is missing). */
-/* Returns how many audiences it added, and how many of the users are no end user of the system
- * (their rows are inserted all the same). */
+ * HD_E_CONFLICT), $4 the audiences, of which only the system's live ones are stored. It returns
+ * how many audiences it added (fewer than ids means one is missing) and how many of the users
+ * are no end user of the system (their rows are inserted all the same). */
 static const char SQL_NOTIF_TARGETS[] =
     "WITH users AS (INSERT INTO notification_users (notification_id, system_id, end_user_id)"
     " SELECT $1, $2, u FROM unnest($3::text[]) AS u RETURNING end_user_id),"
@@ -198,8 +197,10 @@ int hd_pg_notification_send(struct hd_store *s, const struct hd_notification *n,
     *seq = 0;
     *unknown = 0;
     int err = hd_pg_in_transaction(s, send_body, &ns);
-    if (err)
-        *seq = 0, *unknown = 0;
+    if (err) {
+        *seq = 0;
+        *unknown = 0;
+    }
     return err;
 }
 
