@@ -296,11 +296,8 @@ static int run_handler(struct hd_conn *c, struct hd_req *req, struct hd_res *res
         return 0;
     }
     int err = r->guard ? r->guard(req, res) : 0;
-    if (!err) {
+    if (!err)
         err = rq->route->handler(req, res);
-        if (r->after)
-            r->after(req);
-    }
     if (err == HD_PENDING && c->suspended)
         return HD_PENDING;
     if (err && !res->status)

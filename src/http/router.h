@@ -1,5 +1,5 @@
 /* router.h: the route table. One row per endpoint {method, path pattern, handler, auth, scope,
- * max body, flags}, so who may call what is auditable in one place.
+ * max body}, so who may call what is auditable in one place.
  *
  * Patterns are literal segments and "{}" for one non-empty parameter segment:
  * "/v1/systems/{}/templates/{}". */
@@ -26,7 +26,6 @@ struct hd_route {
     unsigned auth;   /* meaning given by the application's guard */
     unsigned scope;  /* ditto */
     size_t max_body; /* bytes; larger bodies get 413 before they are read */
-    unsigned flags;  /* meaning given by the application */
 };
 
 struct hd_router {
@@ -34,9 +33,6 @@ struct hd_router {
     size_t n;
     /* Runs before each handler (authentication); non-zero stops the request. May be NULL. */
     int (*guard)(struct hd_req *req, struct hd_res *res);
-    /* Runs after each handler that the guard let through (even one that went pending), to
-     * release what the guard took. May be NULL. */
-    void (*after)(struct hd_req *req);
     size_t default_max_body; /* for requests that match no route */
 };
 

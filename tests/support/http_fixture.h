@@ -23,35 +23,28 @@ static int fixture_echo(struct hd_req *req, struct hd_res *res)
     return 0;
 }
 
-#define FIXTURE_DENIED 1 /* a route flag: the guard refuses it */
+#define FIXTURE_DENIED 1 /* a route's auth: the guard refuses it */
 
-static int fixture_guards, fixture_afters; /* calls of the router's guard and after hooks */
+static int fixture_guards; /* calls of the router's guard */
 
 static int fixture_guard(struct hd_req *req, struct hd_res *res)
 {
     (void)res;
     fixture_guards++;
-    return req->route->flags & FIXTURE_DENIED ? HD_E_UNAUTHORIZED : 0;
-}
-
-static void fixture_after(struct hd_req *req)
-{
-    (void)req;
-    fixture_afters++;
+    return req->route->auth == FIXTURE_DENIED ? HD_E_UNAUTHORIZED : 0;
 }
 
 static const struct hd_route fixture_routes[] = {
-    {HTTP_GET, "/healthz", fixture_ok, 0, 0, 0, 0},
-    {HTTP_POST, "/echo", fixture_echo, 0, 0, 64, 0},
-    {HTTP_GET, "/items/{}", fixture_ok, 0, 0, 0, 0},
-    {HTTP_GET, "/denied", fixture_ok, 0, 0, 0, FIXTURE_DENIED},
+    {HTTP_GET, "/healthz", fixture_ok, 0, 0, 0},
+    {HTTP_POST, "/echo", fixture_echo, 0, 0, 64},
+    {HTTP_GET, "/items/{}", fixture_ok, 0, 0, 0},
+    {HTTP_GET, "/denied", fixture_ok, FIXTURE_DENIED, 0, 0},
 };
 
 static const struct hd_router fixture_router = {
     .routes = fixture_routes,
     .n = sizeof(fixture_routes) / sizeof(fixture_routes[0]),
     .guard = fixture_guard,
-    .after = fixture_after,
     .default_max_body = 64,
 };
 
@@ -64,7 +57,7 @@ struct fixture {
 static inline void fixture_start(struct fixture *f)
 {
     memset(f, 0, sizeof(*f));
-    fixture_guards = fixture_afters = 0;
+    fixture_guards = 0;
     f->http.cfg.router = &fixture_router;
     f->http.cfg.conns_open = &f->open;
     f->http.arena = hd_arena_create();
