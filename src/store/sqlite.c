@@ -484,14 +484,14 @@ int hd_sqlite_watch_log(struct hd_store *s, struct hd_log_progress *p)
 }
 
 /* BEGIN (deferred) takes no lock: the first read starts the snapshot, COMMIT ends it. */
-int hd_sqlite_read_begin(struct hd_store *s)
+int hd_sq_read_begin(struct hd_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         return HD_E_STORAGE; /* inside another transaction */
     return exec_cached(s, "BEGIN", "read begin");
 }
 
-int hd_sqlite_read_end(struct hd_store *s)
+int hd_sq_read_end(struct hd_store *s)
 {
     if (sqlite3_get_autocommit(s->db))
         return 0;

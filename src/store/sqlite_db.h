@@ -73,8 +73,8 @@ int hd_sq_fetch_many(struct hd_store *s, sqlite3_stmt *st, hd_sq_row_reader read
 
 /* Several reads as one snapshot: BEGIN (deferred; the first read starts the snapshot), and
  * COMMIT. Only reads may run in between. */
-int hd_sqlite_read_begin(struct hd_store *s) HD_WUR;
-int hd_sqlite_read_end(struct hd_store *s) HD_WUR;
+int hd_sq_read_begin(struct hd_store *s) HD_WUR;
+int hd_sq_read_end(struct hd_store *s) HD_WUR;
 
 /* BEGIN IMMEDIATE: takes the write lock up front instead of failing on upgrade. */
 int hd_sq_begin(struct hd_store *s) HD_WUR;

@@ -534,11 +534,11 @@ int hd_sqlite_notification_list(struct hd_store *s, const char *account_id,
     if (f->system_id)
         return list_system(s, account_id, f, ar, out, count);
     bool own_snapshot = sqlite3_get_autocommit(s->db);
-    int err = own_snapshot ? hd_sqlite_read_begin(s) : 0;
+    int err = own_snapshot ? hd_sq_read_begin(s) : 0;
     if (err)
         return err;
     err = merge_systems(s, account_id, f, ar, out, count);
-    int ended = own_snapshot ? hd_sqlite_read_end(s) : 0;
+    int ended = own_snapshot ? hd_sq_read_end(s) : 0;
     if (err)
         *count = 0;
     return err ? err : ended;
